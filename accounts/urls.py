@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accounts import apis
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("auth/code", apis.LoginCodeRequestApi.as_view(), name="login-code"),
+    path("auth/login", apis.LoginApi.as_view(), name="login"),
+    path("auth/devices", apis.DeviceListApi.as_view(), name="devices"),
+    path("auth/devices/<str:token_key>", apis.DeviceLogoutApi.as_view(), name="device-logout"),
+    path("auth/logout-all", apis.LogoutAllApi.as_view(), name="logout-all"),
+    path("me", apis.MeApi.as_view(), name="me"),
+    path("relatives/links", apis.RelativeLinkListCreateApi.as_view(), name="relative-links"),
+    path("relatives/links/<int:link_id>/confirm", apis.RelativeLinkConfirmApi.as_view(), name="relative-link-confirm"),
+]

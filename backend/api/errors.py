@@ -133,9 +133,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
-        return Response(
-            error_body(code, message or force_str(exc.detail)), status=exc.status_code, headers=headers
-        )
+        return Response(error_body(code, message or force_str(exc.detail)), status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__ if context else "?")
     return Response(

@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.idnumbers import mask_id_number
+from accounts.models import RelativeLink
+from accounts.phones import mask_phone, normalize_mainland_mobile
+from accounts.selectors import pensioners_actable, relative_links_of, user_roles
+from accounts.services import (
+    login_code_request,
+    login_with_code,
+    relative_link_confirm,
+    relative_link_request,
+    token_revoke,
+    token_revoke_all,
+)
+from backend.api.schema import ERROR_RESPONSES
+
+CODE_FORMAT_MESSAGE = _("The code is 6 digits.")
+CURRENT_DEVICE = "current"  # path value meaning "the token of this request"
+
+
+class MainlandPhoneField(serializers.CharField):
+    def to_internal_value(self, data: object) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return normalize_mainland_mobile(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code="phone_invalid") from exc
+
+
+class LoginCodeRequestApi(APIView):
+    """Send a 6-digit login code to a mainland mobile number."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login_code"
+
+    class InputSerializer(serializers.Serializer):
+        phone = MainlandPhoneField(max_length=32)
+
+    class OutputSerializer(serializers.Serializer):
+        sent = serializers.BooleanField()
+        expires_in = serializers.IntegerField(help_text="seconds")
+        resend_after = serializers.IntegerField(help_text="seconds")
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer, **ERROR_RESPONSES}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        login_code_request(phone=serializer.validated_data["phone"])
+        data = {
+            "sent": True,
+            "expires_in": settings.LOGIN_CODE_TTL_SECONDS,
+            "resend_after": settings.LOGIN_CODE_RESEND_SECONDS,
+        }
+        return Response(self.OutputSerializer(data).data, status=status.HTTP_202_ACCEPTED)
+
+
+class LoginApi(APIView):
+    """Exchange phone + code for a per-device API token (send as ``Authorization: Bearer <token>``)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login_code"
+
+    class InputSerializer(serializers.Serializer):
+        phone = MainlandPhoneField(max_length=32)
+        code = serializers.RegexField(r"^\s*[0-9]{6}\s*$", error_messages={"invalid": CODE_FORMAT_MESSAGE})
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+        token_key = serializers.CharField(help_text="identifies this device's token for logout")
+        expiry = serializers.DateTimeField()
+        user_id = serializers.IntegerField()
+        roles = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **ERROR_RESPONSES}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, instance, token = login_with_code(
+            phone=serializer.validated_data["phone"], code=serializer.validated_data["code"].strip(), request=request
+        )
+        data = {
+            "token": token,
+            "token_key": instance.token_key,
+            "expiry": instance.expiry,
+            "user_id": user.pk,
+            "roles": sorted(user_roles(user)),
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+class DeviceListApi(APIView):
+    """The devices (tokens) logged in to this account, to cut off a lost phone."""
+
+    class OutputSerializer(serializers.Serializer):
+        token_key = serializers.CharField()
+        created = serializers.DateTimeField()
+        expiry = serializers.DateTimeField(allow_null=True)
+        current = serializers.BooleanField()
+
+    @extend_schema(responses={200: OutputSerializer(many=True), **ERROR_RESPONSES}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        current = getattr(request.auth, "token_key", None)
+        tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+        data = [
+            {"token_key": t.token_key, "created": t.created, "expiry": t.expiry, "current": t.token_key == current}
+            for t in tokens
+        ]
+        return Response(self.OutputSerializer(data, many=True).data)
+
+
+class DeviceLogoutApi(APIView):
+    """Log out one device: ``current`` for this one, or the ``token_key`` of another."""
+
+    @extend_schema(request=None, responses={204: None, **ERROR_RESPONSES}, tags=["auth"])
+    def delete(self, request: Request, token_key: str) -> Response:
+        if token_key == CURRENT_DEVICE:
+            token_key = getattr(request.auth, "token_key", "")
+        token_revoke(user=request.user, token_key=token_key, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    """Log out every device of this account at once."""
+
+    class OutputSerializer(serializers.Serializer):
+        revoked = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer, **ERROR_RESPONSES}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        revoked = token_revoke_all(user=request.user, request=request)
+        return Response({"revoked": revoked})
+
+
+class PensionerBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number_masked = serializers.SerializerMethodField()
+    relationship = serializers.CharField(allow_null=True)
+
+    def get_id_number_masked(self, obj) -> str:  # type: ignore[no-untyped-def]
+        return mask_id_number(obj.id_number)
+
+
+class MeApi(APIView):
+    """Who I am, my roles, and the pensioners I may act for."""
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        phone_masked = serializers.CharField()
+        roles = serializers.ListField(child=serializers.CharField())
+        pensioner_id = serializers.IntegerField(allow_null=True, help_text="my own registry row, if I am a pensioner")
+        acts_for = PensionerBriefSerializer(many=True)
+        villages = serializers.ListField(child=serializers.DictField(), help_text="village assistants: my villages")
+
+    @extend_schema(responses={200: OutputSerializer, **ERROR_RESPONSES}, tags=["me"])
+    def get(self, request: Request) -> Response:
+        user = request.user
+        links = {
+            link.pensioner_id: link.relationship
+            for link in RelativeLink.objects.filter(relative=user, status=RelativeLink.Status.APPROVED)
+        }
+        acts_for = []
+        own_id = None
+        for pensioner in pensioners_actable(actor=user):
+            if pensioner.user_id == user.pk:
+                own_id = pensioner.pk
+            pensioner.relationship = links.get(pensioner.pk)
+            acts_for.append(pensioner)
+        data = {
+            "id": user.pk,
+            "name": user.get_full_name() or user.username,
+            "phone_masked": mask_phone(user.phone),
+            "roles": sorted(user_roles(user)),
+            "pensioner_id": own_id,
+            "acts_for": acts_for,
+            "villages": [{"code": v.code, "name": v.name} for v in user.villages.order_by("code")],
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+class RelativeLinkOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    pensioner = PensionerBriefSerializer(source="pensioner_brief")
+    relationship = serializers.CharField()
+    status = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    confirm_by_code = serializers.BooleanField(help_text="a code was sent to the pensioner's phone")
+
+
+def _link_payload(link: RelativeLink) -> dict:
+    pensioner = link.pensioner
+    pensioner.relationship = link.relationship
+    return {
+        "id": link.pk,
+        "pensioner_brief": pensioner,
+        "relationship": link.relationship,
+        "status": link.status,
+        "requested_at": link.requested_at,
+        "decided_at": link.decided_at,
+        "confirm_by_code": bool(pensioner.phone) and link.status == RelativeLink.Status.PENDING,
+    }
+
+
+class RelativeLinkListCreateApi(APIView):
+    """Ask to act for a family member; list my requests and links."""
+
+    class InputSerializer(serializers.Serializer):
+        id_number = serializers.CharField(max_length=24)
+        name = serializers.CharField(max_length=50)
+        relationship = serializers.ChoiceField(choices=RelativeLink.Relationship.choices)
+
+    @extend_schema(responses={200: RelativeLinkOutputSerializer(many=True), **ERROR_RESPONSES}, tags=["relatives"])
+    def get(self, request: Request) -> Response:
+        links = relative_links_of(relative=request.user)
+        return Response(RelativeLinkOutputSerializer([_link_payload(link) for link in links], many=True).data)
+
+    @extend_schema(
+        request=InputSerializer, responses={201: RelativeLinkOutputSerializer, **ERROR_RESPONSES}, tags=["relatives"]
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        link = relative_link_request(relative=request.user, request=request, **serializer.validated_data)
+        return Response(RelativeLinkOutputSerializer(_link_payload(link)).data, status=status.HTTP_201_CREATED)
+
+
+class RelativeLinkConfirmApi(APIView):
+    """Confirm a link with the code the pensioner received on their own phone."""
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.RegexField(r"^\s*[0-9]{6}\s*$", error_messages={"invalid": CODE_FORMAT_MESSAGE})
+
+    @extend_schema(
+        request=InputSerializer, responses={200: RelativeLinkOutputSerializer, **ERROR_RESPONSES}, tags=["relatives"]
+    )
+    def post(self, request: Request, link_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        link = relative_link_confirm(
+            relative=request.user, link_id=link_id, code=serializer.validated_data["code"].strip(), request=request
+        )
+        return Response(RelativeLinkOutputSerializer(_link_payload(link)).data)

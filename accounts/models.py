@@ -1,0 +1,315 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phones import E164_MAINLAND_MOBILE_REGEX
+
+ID_NUMBER_REGEX = r"^[1-9][0-9]{16}[0-9X]$"
+
+
+class Region(models.Model):
+    """A node of the administrative tree; the 12-digit division code encodes the whole path.
+
+    Province 2 significant digits, city 4, county 6, township 9, village 12. A subtree is
+    therefore every code starting with the node's significant prefix, one indexed range scan.
+    """
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("province")
+        CITY = 2, _("city")
+        COUNTY = 3, _("county")
+        TOWNSHIP = 4, _("township")
+        VILLAGE = 5, _("village")
+
+    PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    service_address = models.CharField(_("service office address"), max_length=200, blank=True)
+    service_phone = models.CharField(_("service office phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="region_level_valid"),
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
+                name="region_parent_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: self.PREFIX_LENGTH[self.level]]
+
+
+class User(AbstractUser):
+    """Everyone who logs in: app users by phone + SMS code, staff by username + password.
+
+    App users get ``username`` = their E.164 phone, so the admin and the API share one identity.
+    Staff ``region`` is the root of the subtree they may act in.
+    """
+
+    phone = models.CharField(_("mobile phone"), max_length=16, unique=True, null=True, blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("For staff: the administrative area they may act in."),
+    )
+    villages = models.ManyToManyField(
+        Region,
+        verbose_name=_("assigned villages"),
+        through="VillageAssignment",
+        related_name="assistants",
+        blank=True,
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phone__isnull=True) | Q(phone__regex=E164_MAINLAND_MOBILE_REGEX),
+                name="user_phone_mainland_e164",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class VillageAssignment(models.Model):
+    """A village assistant (村居协办员) reports for the villages assigned here."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="village_assignments")
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="village_assignments")
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("village assignment")
+        verbose_name_plural = _("village assignments")
+        constraints = [models.UniqueConstraint(fields=["user", "village"], name="village_assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.village}"
+
+
+class Pensioner(models.Model):
+    """A benefit recipient in the registry; exists with or without a login account.
+
+    ``next_due`` and ``last_certification`` are maintained by the certification service so
+    that status reads and the reminder planner never aggregate over certifications.
+    """
+
+    class BenefitType(models.TextChoices):
+        ENTERPRISE = "enterprise", _("enterprise employees' basic pension")
+        INSTITUTION = "institution", _("public institution pension")
+        URBAN_RURAL = "urban_rural", _("urban-rural resident pension")
+        WORK_INJURY = "work_injury", _("long-term work-injury benefit")
+        SURVIVOR = "survivor", _("survivor benefit")
+
+    class BenefitStatus(models.TextChoices):
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+        TERMINATED = "terminated", _("terminated")
+
+    class SuspensionReason(models.TextChoices):
+        OVERDUE = "overdue", _("certification overdue")
+        DEATH_REPORT = "death_report", _("death reported, pending verification")
+        CASE = "case", _("under investigation")
+        OTHER = "other", _("other")
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    phone = models.CharField(_("mobile phone"), max_length=16, null=True, blank=True, db_index=True)
+    region = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="pensioners")
+    benefit_type = models.CharField(_("benefit type"), max_length=20, choices=BenefitType.choices)
+    benefit_status = models.CharField(
+        _("benefit status"), max_length=12, choices=BenefitStatus.choices, default=BenefitStatus.ACTIVE
+    )
+    status_since = models.DateField(_("status since"))
+    suspension_reason = models.CharField(
+        _("suspension reason"), max_length=20, choices=SuspensionReason.choices, blank=True
+    )
+    deceased_on = models.DateField(_("date of death"), null=True, blank=True)
+    monthly_amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=10, decimal_places=2)
+    benefit_start = models.DateField(_("benefit start date"))
+    next_due = models.DateField(_("next certification due"), db_index=True)
+    last_certification = models.ForeignKey(
+        "selfservice.Certification",
+        verbose_name=_("last certification"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pensioner",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pensioner")
+        verbose_name_plural = _("pensioners")
+        permissions = [
+            ("set_benefit_amount", _("Can set benefit amounts")),
+            ("record_certification", _("Can record on-site and counter certifications")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(id_number__regex=ID_NUMBER_REGEX), name="pensioner_id_number_format"),
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="pensioner_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(phone__isnull=True) | Q(phone__regex=E164_MAINLAND_MOBILE_REGEX),
+                name="pensioner_phone_mainland_e164",
+            ),
+            models.CheckConstraint(
+                condition=Q(deceased_on__isnull=True) | Q(benefit_status="terminated") | Q(benefit_status="suspended"),
+                name="pensioner_deceased_not_active",
+            ),
+        ]
+        indexes = [models.Index(fields=["benefit_status", "next_due"], name="pensioner_status_due_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RelativeLink(models.Model):
+    """A family member's right to act for a pensioner (proxy certification, death reports)."""
+
+    class Relationship(models.TextChoices):
+        SPOUSE = "spouse", _("spouse")
+        CHILD = "child", _("son or daughter")
+        CHILD_IN_LAW = "child_in_law", _("son- or daughter-in-law")
+        GRANDCHILD = "grandchild", _("grandchild")
+        SIBLING = "sibling", _("brother or sister")
+        OTHER = "other", _("other relative")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REVOKED = "revoked", _("revoked")
+
+    relative = models.ForeignKey(
+        User, verbose_name=_("relative"), on_delete=models.CASCADE, related_name="relative_links"
+    )
+    pensioner = models.ForeignKey(
+        Pensioner, verbose_name=_("pensioner"), on_delete=models.CASCADE, related_name="relative_links"
+    )
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    approved_by = models.ForeignKey(
+        User, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_via = models.CharField(_("approved via"), max_length=20, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("relative link")
+        verbose_name_plural = _("relative links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relative", "pensioner"], condition=~Q(status="revoked"), name="relative_link_one_live"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relative} → {self.pensioner} ({self.get_status_display()})"
+
+
+class OneTimeCode(models.Model):
+    """An SMS code, stored as an HMAC; the counters enforce expiry, attempts, resend gap and daily cap."""
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", _("login")
+        RELATIVE_CONFIRM = "relative_confirm", _("relative link confirmation")
+
+    phone = models.CharField(_("mobile phone"), max_length=16)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    subject_id = models.BigIntegerField(_("subject"), null=True, blank=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="otc_phone_purpose_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.phone[:6]}…"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only trail of state changes and reads of another person's data (可溯可查)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=60)
+    target_id = models.CharField(_("target id"), max_length=40)
+    pensioner_id_ref = models.BigIntegerField(_("pensioner"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("The audit log is append-only.")

@@ -1,0 +1,53 @@
+"""Roles are Django groups; these names are the contract between code, migrations and admin."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PENSIONER = "pensioner"
+    RELATIVE = "relative"
+    VILLAGE_ASSISTANT = "village_assistant"
+    CASEWORKER = "caseworker"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.CASEWORKER, Role.REVIEWER, Role.ADMIN})
+
+# Model permissions each role's group receives (app_label.codename). Apps that add models
+# extend this through their own data migrations.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.PENSIONER: (),
+    Role.RELATIVE: (),
+    Role.VILLAGE_ASSISTANT: (),
+    Role.CASEWORKER: (
+        "accounts.view_pensioner",
+        "accounts.view_relativelink",
+        "accounts.change_relativelink",
+        "accounts.record_certification",
+        "selfservice.view_certification",
+    ),
+    Role.REVIEWER: (
+        "accounts.view_pensioner",
+        "accounts.view_relativelink",
+        "selfservice.view_certification",
+    ),
+    Role.ADMIN: (
+        "accounts.view_pensioner",
+        "accounts.add_pensioner",
+        "accounts.change_pensioner",
+        "accounts.set_benefit_amount",
+        "accounts.view_region",
+        "accounts.add_region",
+        "accounts.change_region",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_relativelink",
+        "accounts.change_relativelink",
+        "accounts.view_auditevent",
+        "selfservice.view_certification",
+    ),
+}

@@ -1,0 +1,368 @@
+from __future__ import annotations
+
+import calendar
+import datetime
+import hashlib
+import hmac
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from knox.models import AuthToken
+
+from accounts.idnumbers import parse_resident_id
+from accounts.models import AuditEvent, OneTimeCode, Pensioner, Region, RelativeLink, User
+from accounts.phones import normalize_mainland_mobile
+from accounts.roles import Role
+from accounts.selectors import user_roles
+from backend.api.errors import ApplicationError, ConflictError, NotFoundError
+from notifications.services import sms_send
+from notifications.sms import SmsKind
+
+# --- Audit ---------------------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model,
+    details: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    pensioner_id: int | None = None,
+) -> AuditEvent:
+    """Append one event. Called inside the same transaction as the change it records."""
+    if pensioner_id is None:
+        pensioner_id = target.pk if isinstance(target, Pensioner) else getattr(target, "pensioner_id", None)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        pensioner_id_ref=pensioner_id,
+        client_ip=client_ip(request),
+        details=details or {},
+    )
+
+
+# --- Registry ------------------------------------------------------------------------------
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """Calendar months; the 29th of February plus a year is the 28th."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def pensioner_register(
+    *,
+    id_number: str,
+    name: str,
+    region: Region,
+    benefit_type: str,
+    monthly_amount: Decimal,
+    benefit_start: datetime.date,
+    phone: str | None = None,
+    actor: User | None = None,
+) -> Pensioner:
+    """Add a benefit recipient; the first certification is due one cycle after the benefit starts."""
+    resident = parse_resident_id(id_number)
+    if region.level != Region.Level.VILLAGE:
+        raise ApplicationError(_("A pensioner must belong to a village or community."), code="region_not_village")
+    if Pensioner.objects.filter(id_number=resident.number).exists():
+        raise ConflictError(_("This ID number is already registered."), code="id_number_taken")
+    pensioner = Pensioner(
+        id_number=resident.number,
+        name=name.strip(),
+        birth_date=resident.birth_date,
+        sex=resident.sex,
+        phone=normalize_mainland_mobile(phone) if phone else None,
+        region=region,
+        benefit_type=benefit_type,
+        monthly_amount=monthly_amount,
+        benefit_start=benefit_start,
+        status_since=benefit_start,
+        next_due=add_months(benefit_start, settings.CERTIFICATION_VALIDITY_MONTHS),
+    )
+    pensioner.full_clean()
+    pensioner.save()
+    audit_record(actor=actor, action="pensioner.register", target=pensioner)
+    return pensioner
+
+
+# --- Users and roles -----------------------------------------------------------------------
+
+
+def user_add_role(*, user: User, role: Role) -> None:
+    group, _created = Group.objects.get_or_create(name=role.value)
+    user.groups.add(group)
+    if hasattr(user, "_role_cache"):
+        del user._role_cache
+
+
+@transaction.atomic
+def app_user_get_or_create(*, phone: str) -> User:
+    """The account behind a phone: an existing user, a pensioner's first login, or a new relative."""
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        return user
+    user = User.objects.create_user(username=phone, phone=phone)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    pensioner = Pensioner.objects.select_for_update().filter(phone=phone, user__isnull=True).first()
+    if pensioner is not None:
+        pensioner.user = user
+        pensioner.save(update_fields=["user"])
+        user.first_name = pensioner.name
+        user.save(update_fields=["first_name"])
+        user_add_role(user=user, role=Role.PENSIONER)
+        audit_record(actor=user, action="pensioner.account_linked", target=pensioner)
+    else:
+        user_add_role(user=user, role=Role.RELATIVE)
+    audit_record(actor=user, action="user.register", target=user)
+    return user
+
+
+# --- One-time codes ------------------------------------------------------------------------
+
+
+def _code_hash(*, phone: str, purpose: str, code: str) -> str:
+    message = f"{phone}:{purpose}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _local_midnight(now: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@transaction.atomic
+def one_time_code_issue(
+    *, phone: str, purpose: str, text: str, subject_id: int | None = None, send_to: str | None = None
+) -> OneTimeCode:
+    """Create a code and send it. ``text`` is a translated template with ``%(code)s``.
+
+    Limits are enforced from the stored rows, not a cache, so every worker sees the same counts.
+    """
+    now = timezone.now()
+    # Serialise issuing per phone: on PostgreSQL lock the latest row; on SQLite IMMEDIATE does it.
+    recent = list(
+        OneTimeCode.objects.select_for_update()
+        .filter(phone=phone, created_at__gte=_local_midnight(now))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+    )
+    if recent:
+        wait = settings.LOGIN_CODE_RESEND_SECONDS - (now - recent[0]).total_seconds()
+        if wait > 0:
+            raise ApplicationError(
+                _("A code was just sent. Please wait %(seconds)d seconds before asking again.")
+                % {"seconds": int(wait) + 1},
+                code="code_resend_too_soon",
+                status_code=429,
+                extra={"retry_after": int(wait) + 1},
+            )
+    if len(recent) >= settings.LOGIN_CODE_DAILY_LIMIT:
+        raise ApplicationError(
+            _("Too many codes were requested for this number today. Please try again tomorrow."),
+            code="code_daily_limit",
+            status_code=429,
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    record = OneTimeCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        subject_id=subject_id,
+        code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
+        created_at=now,
+        expires_at=now + datetime.timedelta(seconds=settings.LOGIN_CODE_TTL_SECONDS),
+    )
+    sms_send(
+        to=send_to or phone,
+        text=text % {"code": code, "minutes": settings.LOGIN_CODE_TTL_SECONDS // 60},
+        reason=f"otc:{record.pk}",
+        kind=SmsKind.LOGIN_CODE,
+    )
+    return record
+
+
+def one_time_code_check(*, phone: str, purpose: str, code: str, subject_id: int | None = None) -> OneTimeCode:
+    """Consume the newest live code or raise a specific error. Wrong tries are counted atomically."""
+    now = timezone.now()
+    record = (
+        OneTimeCode.objects.filter(phone=phone, purpose=purpose, subject_id=subject_id, consumed_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if record is None or record.expires_at <= now:
+        raise ApplicationError(
+            _("The code has expired or was never requested. Please ask for a new code."), code="code_expired"
+        )
+    if record.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
+        raise ApplicationError(
+            _("Too many wrong tries. Please ask for a new code."), code="code_attempts_exceeded", status_code=429
+        )
+    expected = _code_hash(phone=phone, purpose=purpose, code=(code or "").strip())
+    if not hmac.compare_digest(expected, record.code_hash):
+        OneTimeCode.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
+        left = settings.LOGIN_CODE_MAX_ATTEMPTS - record.attempts - 1
+        if left <= 0:
+            raise ApplicationError(
+                _("Too many wrong tries. Please ask for a new code."), code="code_attempts_exceeded", status_code=429
+            )
+        raise ApplicationError(
+            _("The code is not correct. You have %(left)d tries left.") % {"left": left},
+            code="code_invalid",
+            extra={"attempts_left": left},
+        )
+    consumed = OneTimeCode.objects.filter(pk=record.pk, consumed_at__isnull=True).update(consumed_at=now)
+    if consumed != 1:  # the same code raced in twice: only the first wins
+        raise ApplicationError(
+            _("The code has expired or was never requested. Please ask for a new code."), code="code_expired"
+        )
+    return record
+
+
+# --- Login ---------------------------------------------------------------------------------
+
+
+def login_code_request(*, phone: str) -> OneTimeCode:
+    return one_time_code_issue(
+        phone=phone,
+        purpose=OneTimeCode.Purpose.LOGIN,
+        text=settings.SMS_SIGNATURE
+        + _("Your login code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone."),
+    )
+
+
+def login_with_code(*, phone: str, code: str, request: HttpRequest | None = None) -> tuple[User, AuthToken, str]:
+    """Check the code and issue a new per-device token (one knox token per login)."""
+    with transaction.atomic():
+        one_time_code_check(phone=phone, purpose=OneTimeCode.Purpose.LOGIN, code=code)
+    user = app_user_get_or_create(phone=phone)
+    if not user.is_active:
+        raise ApplicationError(
+            _("This account is disabled. Please contact the service office."), code="account_disabled", status_code=403
+        )
+    instance, token = AuthToken.objects.create(user=user)
+    audit_record(actor=user, action="auth.login", target=user, request=request, details={"token": instance.token_key})
+    return user, instance, token
+
+
+def token_revoke(*, user: User, token_key: str, request: HttpRequest | None = None) -> None:
+    deleted, _rows = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    if not deleted:
+        raise NotFoundError()
+    audit_record(actor=user, action="auth.logout", target=user, request=request, details={"token": token_key})
+
+
+def token_revoke_all(*, user: User, request: HttpRequest | None = None) -> int:
+    deleted, _rows = AuthToken.objects.filter(user=user).delete()
+    audit_record(actor=user, action="auth.logout_all", target=user, request=request, details={"count": deleted})
+    return deleted
+
+
+# --- Relative links ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def relative_link_request(
+    *, relative: User, id_number: str, name: str, relationship: str, request: HttpRequest | None = None
+) -> RelativeLink:
+    """Ask to act for a pensioner. Both ID number and name must match, so it cannot be used to probe."""
+    try:
+        resident = parse_resident_id(id_number)
+    except Exception:
+        resident = None
+    pensioner = Pensioner.objects.filter(id_number=resident.number, name=name.strip()).first() if resident else None
+    if pensioner is None:
+        raise NotFoundError(
+            _("No pensioner matches this ID number and name. Please check them."), code="pensioner_not_matched"
+        )
+    if pensioner.user_id == relative.pk:
+        raise ApplicationError(_("You cannot add yourself as your own relative."), code="link_to_self")
+    try:
+        with transaction.atomic():
+            link = RelativeLink.objects.create(relative=relative, pensioner=pensioner, relationship=relationship)
+    except IntegrityError:
+        raise ConflictError(_("You have already asked to act for this person."), code="link_exists") from None
+    if Role.RELATIVE not in user_roles(relative):
+        user_add_role(user=relative, role=Role.RELATIVE)
+    audit_record(actor=relative, action="relative_link.request", target=link, request=request)
+    if pensioner.phone:
+        one_time_code_issue(
+            phone=pensioner.phone,
+            purpose=OneTimeCode.Purpose.RELATIVE_CONFIRM,
+            subject_id=link.pk,
+            text=settings.SMS_SIGNATURE
+            + _(
+                "A family member asked to handle pension certification for you. If you agree, "
+                "give them this code: %(code)s (valid %(minutes)d minutes)."
+            ),
+        )
+    return link
+
+
+@transaction.atomic
+def relative_link_confirm(
+    *, relative: User, link_id: int, code: str, request: HttpRequest | None = None
+) -> RelativeLink:
+    """The pensioner agreed by passing on the code sent to their own phone."""
+    link = (
+        RelativeLink.objects.select_for_update()
+        .select_related("pensioner")
+        .filter(pk=link_id, relative=relative)
+        .first()
+    )
+    if link is None:
+        raise NotFoundError()
+    if link.status != RelativeLink.Status.PENDING:
+        raise ConflictError(_("This request has already been decided."), code="link_not_pending")
+    if not link.pensioner.phone:
+        raise ApplicationError(
+            _("The pensioner has no phone on record. Please ask the service office to approve."),
+            code="link_needs_staff",
+        )
+    one_time_code_check(
+        phone=link.pensioner.phone, purpose=OneTimeCode.Purpose.RELATIVE_CONFIRM, subject_id=link.pk, code=code
+    )
+    link.status = RelativeLink.Status.APPROVED
+    link.approved_via = "pensioner_code"
+    link.decided_at = timezone.now()
+    link.save(update_fields=["status", "approved_via", "decided_at"])
+    audit_record(actor=relative, action="relative_link.approve", target=link, request=request)
+    return link
+
+
+@transaction.atomic
+def relative_link_decide(
+    *, link: RelativeLink, staff: User, approve: bool, request: HttpRequest | None = None
+) -> RelativeLink:
+    """Staff approve or revoke (the admin action calls this too)."""
+    link = RelativeLink.objects.select_for_update().get(pk=link.pk)
+    if approve and link.status != RelativeLink.Status.PENDING:
+        raise ConflictError(_("This request has already been decided."), code="link_not_pending")
+    link.status = RelativeLink.Status.APPROVED if approve else RelativeLink.Status.REVOKED
+    link.approved_by = staff
+    link.approved_via = "staff" if approve else link.approved_via
+    link.decided_at = timezone.now()
+    link.save(update_fields=["status", "approved_by", "approved_via", "decided_at"])
+    audit_record(
+        actor=staff, action="relative_link.approve" if approve else "relative_link.revoke", target=link, request=request
+    )
+    return link
