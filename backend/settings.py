@@ -132,6 +132,7 @@ LOCALE_PATHS = [BASE_DIR / "backend" / "locale"]
 # --- Files --------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Evidence and face photos: private, never served by URL; staff read them through views that check scope.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
