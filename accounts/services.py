@@ -252,8 +252,8 @@ def login_code_request(*, phone: str) -> OneTimeCode:
 
 def login_with_code(*, phone: str, code: str, request: HttpRequest | None = None) -> tuple[User, AuthToken, str]:
     """Check the code and issue a new per-device token (one knox token per login)."""
-    with transaction.atomic():
-        one_time_code_check(phone=phone, purpose=OneTimeCode.Purpose.LOGIN, code=code)
+    # Not inside an atomic block: a wrong try must stay counted when the error propagates.
+    one_time_code_check(phone=phone, purpose=OneTimeCode.Purpose.LOGIN, code=code)
     user = app_user_get_or_create(phone=phone)
     if not user.is_active:
         raise ApplicationError(
@@ -318,17 +318,14 @@ def relative_link_request(
     return link
 
 
-@transaction.atomic
 def relative_link_confirm(
     *, relative: User, link_id: int, code: str, request: HttpRequest | None = None
 ) -> RelativeLink:
-    """The pensioner agreed by passing on the code sent to their own phone."""
-    link = (
-        RelativeLink.objects.select_for_update()
-        .select_related("pensioner")
-        .filter(pk=link_id, relative=relative)
-        .first()
-    )
+    """The pensioner agreed by passing on the code sent to their own phone.
+
+    The code is checked outside the transaction so a wrong try stays counted.
+    """
+    link = RelativeLink.objects.select_related("pensioner").filter(pk=link_id, relative=relative).first()
     if link is None:
         raise NotFoundError()
     if link.status != RelativeLink.Status.PENDING:
@@ -341,11 +338,14 @@ def relative_link_confirm(
     one_time_code_check(
         phone=link.pensioner.phone, purpose=OneTimeCode.Purpose.RELATIVE_CONFIRM, subject_id=link.pk, code=code
     )
-    link.status = RelativeLink.Status.APPROVED
-    link.approved_via = "pensioner_code"
-    link.decided_at = timezone.now()
-    link.save(update_fields=["status", "approved_via", "decided_at"])
-    audit_record(actor=relative, action="relative_link.approve", target=link, request=request)
+    with transaction.atomic():
+        updated = RelativeLink.objects.filter(pk=link.pk, status=RelativeLink.Status.PENDING).update(
+            status=RelativeLink.Status.APPROVED, approved_via="pensioner_code", decided_at=timezone.now()
+        )
+        if updated != 1:
+            raise ConflictError(_("This request has already been decided."), code="link_not_pending")
+        link.refresh_from_db()
+        audit_record(actor=relative, action="relative_link.approve", target=link, request=request)
     return link
 
 

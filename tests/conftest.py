@@ -1,25 +1,15 @@
-"""Test-wide settings: in-memory SMS, synchronous django-q2, fast hashing, a fixed secret."""
+"""Shared fixtures. Settings for tests are backend/settings_test.py."""
 
 from __future__ import annotations
 
-import os
+import pytest
+from rest_framework.test import APIClient
 
-# Read by backend/settings.py at import time, so they must be set before Django starts.
-os.environ.setdefault("SMS_BACKEND", "memory")
-os.environ.setdefault("Q_SYNC", "True")
-os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
-os.environ.setdefault("THROTTLE_LOGIN_CODE", "10000/min")
-
-import pytest  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
-
-from accounts.roles import Role  # noqa: E402
+from accounts.roles import Role
 
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
     cache.clear()

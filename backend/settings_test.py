@@ -1,0 +1,17 @@
+"""Test settings: the embedded defaults plus in-memory SMS, synchronous django-q2 and fast hashing.
+
+The environment is set before the main settings module reads it; anything set explicitly in the
+environment (DATABASE_URL for the PostgreSQL run, say) still wins.
+"""
+
+import os
+
+os.environ.setdefault("SMS_BACKEND", "memory")
+os.environ.setdefault("Q_SYNC", "True")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("THROTTLE_LOGIN_CODE", "10000/min")
+
+from backend.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
