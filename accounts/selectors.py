@@ -74,8 +74,12 @@ def pensioner_get_for_actor(*, actor: User, pensioner_id: int | str) -> Pensione
 
 
 def pensioner_of_user(*, user: User) -> Pensioner | None:
-    """The registry row of a pensioner who logged in, if any."""
-    return Pensioner.objects.select_related("last_certification", "region").filter(user=user).first()
+    """The registry row of a pensioner who logged in, if any (the hot path of the status screen:
+    one join, no ordering; ``user`` is unique so ``get`` is exact)."""
+    try:
+        return Pensioner.objects.select_related("last_certification").get(user_id=user.pk)
+    except Pensioner.DoesNotExist:
+        return None
 
 
 def relative_link_is_approved(*, relative: User, pensioner: Pensioner) -> bool:

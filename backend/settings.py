@@ -247,6 +247,36 @@ FACECHECK_MODEL_DIR = Path(
 # end chatbot
 
 # notifications
+# twilio: the real client when SMS_BACKEND=twilio. A messaging service SID wins over a sender number.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
+# Delivery reports go to PUBLIC_BASE_URL + /api/v1/sms/status-callback (signed by twilio).
+SMS_STATUS_CALLBACK = env.bool("SMS_STATUS_CALLBACK", default=True)
+# Sending: messages per second for the outbox drain (0 = unlimited); login codes are not paced.
+SMS_RATE_PER_SECOND = env.float("SMS_RATE_PER_SECOND", default=10.0)
+SMS_DRAIN_SECONDS = env.int("SMS_DRAIN_SECONDS", default=50)  # one drain per minute: keep below 60
+SMS_DRAIN_BATCH = env.int("SMS_DRAIN_BATCH", default=200)
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+SMS_RETRY_BACKOFF_SECONDS = env.list("SMS_RETRY_BACKOFF_SECONDS", cast=int, default=[30, 120, 600, 3600])
+SMS_STUCK_AFTER_SECONDS = env.int("SMS_STUCK_AFTER_SECONDS", default=600)
+# Quiet hours (local time of SMS_QUIET_HOURS_TZ): only login codes and replies go out.
+SMS_QUIET_HOURS_START = env.str("SMS_QUIET_HOURS_START", default="21:00")
+SMS_QUIET_HOURS_END = env.str("SMS_QUIET_HOURS_END", default="08:00")
+SMS_QUIET_HOURS_TZ = env.str("SMS_QUIET_HOURS_TZ", default="Asia/Shanghai")
+# Inbound keywords (whole message, case- and width-insensitive).
+SMS_OPT_OUT_KEYWORDS = env.list(
+    "SMS_OPT_OUT_KEYWORDS",
+    default=["退订", "TD", "T", "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "取消提醒"],
+)
+SMS_OPT_IN_KEYWORDS = env.list("SMS_OPT_IN_KEYWORDS", default=["DY", "订阅", "START", "UNSTOP"])
+# Schedules: reminder stages (days before the due date), grace before suspension, daily run time.
+SMS_REMINDER_STAGES = sorted(set(env.list("SMS_REMINDER_STAGES", cast=int, default=[30, 7, 1])), reverse=True)
+OVERDUE_GRACE_DAYS = env.int("OVERDUE_GRACE_DAYS", default=30)
+NOTIFICATIONS_DAILY_CRON = env.str("NOTIFICATIONS_DAILY_CRON", default="30 7 * * *")
+NOTIFICATIONS_PLAN_CHUNK = env.int("NOTIFICATIONS_PLAN_CHUNK", default=2000)
 # end notifications
 
 # casework

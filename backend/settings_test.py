@@ -11,7 +11,7 @@ os.environ.setdefault("Q_SYNC", "True")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("THROTTLE_LOGIN_CODE", "10000/min")
 
-from backend.settings import *  # noqa: E402,F403
+from backend.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

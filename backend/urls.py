@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from backend.api.views import PingApi
+
 api_v1 = [
+    path("ping", PingApi.as_view(), name="ping"),
     path("", include("accounts.urls")),
     path("", include("selfservice.urls")),
     path("", include("casework.urls")),

@@ -19,7 +19,9 @@ def make_id_number(*, birth: datetime.date | None = None, area: str = "360102", 
     """A valid 18-character ID number (independent of Faker's generator)."""
     birth = birth or datetime.date(random.randint(1930, 1965), random.randint(1, 12), random.randint(1, 28))
     seq = random.randint(0, 99)
-    sex_digit = random.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8]) if male is not None else random.randint(0, 9)
+    sex_digit = (
+        random.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8]) if male is not None else random.randint(0, 9)
+    )
     body = f"{area}{birth:%Y%m%d}{seq:02d}{sex_digit}"
     return body + check_digit(body)
 

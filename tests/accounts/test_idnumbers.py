@@ -28,7 +28,9 @@ def test_changing_any_single_digit_is_detected(body, position, delta):
         parse_resident_id(changed)
 
 
-@given(st.integers(110000, 659999), st.dates(datetime.date(1900, 1, 1), datetime.date(1999, 12, 31)), st.integers(0, 999))
+@given(
+    st.integers(110000, 659999), st.dates(datetime.date(1900, 1, 1), datetime.date(1999, 12, 31)), st.integers(0, 999)
+)
 def test_15_digit_numbers_upgrade_to_the_18_digit_form(area, born, seq):
     legacy = f"{area}{born:%y%m%d}{seq:03d}"
     upgraded = parse_resident_id(legacy)

@@ -66,9 +66,9 @@ class Command(BaseCommand):
             f"  relative:           {people['relative']}  (approved to act for the pensioner above)\n"
             f"  village assistant:  {people['assistant']}\n"
             "  curl -X POST localhost:8000/api/v1/auth/code -H 'Content-Type: application/json' "
-            "-d '{\"phone\": \"13800000001\"}'\n"
+            '-d \'{"phone": "13800000001"}\'\n'
             "  curl -X POST localhost:8000/api/v1/auth/login -H 'Content-Type: application/json' "
-            "-d '{\"phone\": \"13800000001\", \"code\": \"<code>\"}'\n"
+            '-d \'{"phone": "13800000001", "code": "<code>"}\'\n'
             "  then: Authorization: Bearer <token> on /api/v1/certification/status (or Swagger UI /api/docs/)\n"
             f"\nStaff (Django admin at /admin/), password for all: {password}\n"
             + "".join(f"  {name:<12} {role}\n" for name, role in staff)
@@ -112,7 +112,10 @@ class Command(BaseCommand):
                 status, reason = Pensioner.BenefitStatus.SUSPENDED, Pensioner.SuspensionReason.OVERDUE
             else:
                 next_due = today - datetime.timedelta(days=rng.randint(1, 200))
-                status, deceased = Pensioner.BenefitStatus.TERMINATED, today - datetime.timedelta(days=rng.randint(40, 300))
+                status, deceased = (
+                    Pensioner.BenefitStatus.TERMINATED,
+                    today - datetime.timedelta(days=rng.randint(40, 300)),
+                )
             phone = DEMO_PENSIONER_PHONE if index == 0 else (f"+86135{index:08d}" if rng.random() < 0.8 else None)
             if id_number in existing:
                 continue
@@ -134,7 +137,9 @@ class Command(BaseCommand):
             )
             new_rows.append(pensioner)
         Pensioner.objects.bulk_create(new_rows, batch_size=500)
-        by_number = dict(Pensioner.objects.filter(id_number__in=[p.id_number for p in new_rows]).values_list("id_number", "pk"))
+        by_number = dict(
+            Pensioner.objects.filter(id_number__in=[p.id_number for p in new_rows]).values_list("id_number", "pk")
+        )
         methods = ["silent"] * 9 + ["face", "proxy_face", "onsite"]
         for pensioner in new_rows:
             valid_until = pensioner.next_due

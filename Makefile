@@ -1,0 +1,13 @@
+.PHONY: demo test lint bench-status
+
+demo:  ## set up and run the service with demo data (SQLite, ORM broker, console SMS)
+	scripts/demo.sh
+
+test:  ## set up and run lint + the whole suite on SQLite and PostgreSQL
+	scripts/test.sh
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench-status:  ## status endpoint vs a trivial endpoint under gunicorn on PostgreSQL
+	.venv/bin/python bench/status_api/run.py
