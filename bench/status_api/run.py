@@ -159,7 +159,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pensioners", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="+",
+        default=[2, 8],
+        help="client counts: 2 = one per worker (latency), 8 = saturated (throughput)",
+    )
     args = parser.parse_args()
 
     os.chdir(ROOT)
@@ -199,26 +205,29 @@ def main() -> None:
                 time.sleep(0.2)
         endpoints = {"trivial (/api/v1/ping)": "/api/v1/ping", "status": "/api/v1/certification/status"}
         for path in endpoints.values():
-            hammer(path, token, 2, args.concurrency)  # warm up connections and caches
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in endpoints}
-        for _round in range(2):  # interleave so drift on a shared machine hits both alike
-            for name, path in endpoints.items():
-                results[name].append(hammer(path, token, args.seconds / 2, args.concurrency))
+            hammer(path, token, 2, max(args.concurrency))  # warm up connections and caches
+        results: dict[int, dict[str, list[dict[str, float]]]] = {}
+        for clients in args.concurrency:
+            results[clients] = {name: [] for name in endpoints}
+            for _round in range(2):  # interleave so drift on a shared machine hits both alike
+                for name, path in endpoints.items():
+                    results[clients][name].append(hammer(path, token, args.seconds / 2, clients))
     finally:
         server.terminate()
         server.wait()
 
-    summary = {}
-    print(f"\ngunicorn 2 sync workers, {args.concurrency} keep-alive clients, {args.seconds:.0f} s per endpoint")
-    for name, runs in results.items():
-        rps = sum(r["rps"] for r in runs) / len(runs)
-        p50 = statistics.mean(r["p50_ms"] for r in runs)
-        p95 = statistics.mean(r["p95_ms"] for r in runs)
-        errors = sum(r["errors"] for r in runs)
-        summary[name] = rps
-        print(f"{name:<24} {rps:8.1f} req/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   errors {errors}")
-    ratio = summary["status"] / summary["trivial (/api/v1/ping)"]
-    print(f"status / trivial throughput: {ratio:.0%} (target >= 60 %)")
+    for clients, by_endpoint in results.items():
+        summary = {}
+        print(f"\ngunicorn 2 sync workers, {clients} keep-alive clients, {args.seconds:.0f} s per endpoint")
+        for name, runs in by_endpoint.items():
+            rps = sum(r["rps"] for r in runs) / len(runs)
+            p50 = statistics.mean(r["p50_ms"] for r in runs)
+            p95 = statistics.mean(r["p95_ms"] for r in runs)
+            errors = sum(r["errors"] for r in runs)
+            summary[name] = rps
+            print(f"{name:<24} {rps:8.1f} req/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   errors {errors}")
+        ratio = summary["status"] / summary["trivial (/api/v1/ping)"]
+        print(f"status / trivial throughput: {ratio:.0%} (target >= 60 %)")
 
 
 if __name__ == "__main__":
