@@ -260,8 +260,20 @@ def login_with_code(*, phone: str, code: str, request: HttpRequest | None = None
             _("This account is disabled. Please contact the service office."), code="account_disabled", status_code=403
         )
     instance, token = AuthToken.objects.create(user=user)
+    _token_limit_enforce(user=user)
     audit_record(actor=user, action="auth.login", target=user, request=request, details={"token": instance.token_key})
     return user, instance, token
+
+
+def _token_limit_enforce(*, user: User) -> None:
+    """Beyond the per-user limit the oldest devices are logged out, rather than refusing a new login:
+    an old person who changed phones must not be locked out by devices they no longer have."""
+    limit = settings.REST_KNOX.get("TOKEN_LIMIT_PER_USER")
+    if not limit:
+        return
+    stale = list(AuthToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True)[limit:])
+    if stale:
+        AuthToken.objects.filter(pk__in=stale).delete()
 
 
 def token_revoke(*, user: User, token_key: str, request: HttpRequest | None = None) -> None:

@@ -183,3 +183,17 @@ def test_users_are_created_once_per_phone(api_client, sms_outbox):
         request_code(api_client)
         login(api_client, last_code(sms_outbox))
     assert User.objects.filter(phone=E164).count() == 1
+
+
+def test_beyond_the_device_limit_the_oldest_device_is_logged_out(api_client, sms_outbox, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": 2}
+    tokens = []
+    for step in range(3):
+        with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2 * step)):
+            request_code(api_client)
+            tokens.append(login(api_client, last_code(sms_outbox)).json()["token"])
+    assert AuthToken.objects.count() == 2
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[0]}")
+    assert api_client.get("/api/v1/me").status_code == 401
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[2]}")
+    assert api_client.get("/api/v1/me").status_code == 200
