@@ -280,4 +280,13 @@ NOTIFICATIONS_PLAN_CHUNK = env.int("NOTIFICATIONS_PLAN_CHUNK", default=2000)
 # end notifications
 
 # casework
+# Village monthly reports are due on this day of the following month.
+CASEWORK_MONTHLY_REPORT_DUE_DAY = env.int("CASEWORK_MONTHLY_REPORT_DUE_DAY", default=5)
+# Evidence photos/scans (JPEG, PNG, PDF checked by content); stored under MEDIA_ROOT, never served by URL.
+CASEWORK_EVIDENCE_MAX_BYTES = env.int("CASEWORK_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+CASEWORK_EVIDENCE_MAX_FILES = env.int("CASEWORK_EVIDENCE_MAX_FILES", default=10)
+# A new case is due for a decision this many days after it is opened.
+CASEWORK_CASE_DEADLINE_DAYS = env.int("CASEWORK_CASE_DEADLINE_DAYS", default=30)
+# Day of the month the monthly benefit is paid (payment ledger).
+CASEWORK_PAY_DAY = env.int("CASEWORK_PAY_DAY", default=10)
 # end casework

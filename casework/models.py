@@ -1,15 +1,72 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 OPEN_STATUSES = ("open", "accepted")
 
 
+def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
+    """Server-chosen name: the client's file name never reaches the file system."""
+    now = timezone.now()
+    return f"casework/evidence/{now:%Y/%m}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class EvidenceFile(models.Model):
+    """A photo or scan (death certificate, cremation certificate…) checked by content, stored privately.
+
+    MEDIA_ROOT is never served by URL; staff read files through an API that checks scope.
+    The same uploader sending the same bytes twice gets the first row back (retries are harmless).
+    """
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        PDF = "application/pdf", "PDF"
+
+    EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40, choices=ContentType.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    original_name = models.CharField(_("original file name"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["uploaded_by", "sha256"], name="evidence_one_per_uploader_content"),
+            models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
+                name="evidence_content_type_allowed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type} {self.size} B ({self.sha256[:10]})"
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "bin")
+
+
 class Case(models.Model):
-    """One person to verify (待核实人员) for one reason, worked through two-level approval."""
+    """One person to verify (待核实人员) for one reason, worked through two-level approval.
+
+    ``status`` changes only through casework.services (open → accepted → approved/rejected → closed).
+    """
 
     class Category(models.TextChoices):
         SUSPECTED_DEATH = "suspected_death", _("suspected death")
@@ -63,6 +120,41 @@ class Case(models.Model):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Two-level approval: who did each step, so maker-checker is checkable after the fact too.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+    requires_city_review = models.BooleanField(
+        _("needs city-level review"),
+        default=False,
+        help_text=_("Resumption after more than 12 months of suspension is approved at city level or above."),
+    )
+    evidence = models.ManyToManyField(EvidenceFile, verbose_name=_("evidence"), blank=True, related_name="cases")
 
     class Meta:
         verbose_name = _("case")
@@ -74,7 +166,327 @@ class Case(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="case_one_open_per_category",
             ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(accepted_by__isnull=False),
+                name="case_accepted_before_later_steps",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "rejected", "closed"]) | Q(decided_by__isnull=False),
+                name="case_reviewed_before_decision",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("accepted_by")),
+                name="case_maker_is_not_checker",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "deadline"], name="case_status_deadline_idx")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_category_display()} ({self.get_status_display()})"
+
+
+class CaseNote(models.Model):
+    """A verification step or remark on a case; appended, never edited."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("text"), max_length=2000)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class DeathReport(models.Model):
+    """A death reported by a relative, the village assistant or staff (死亡报告).
+
+    ``client_request_id`` is generated by the app: a retried submission returns this row.
+    """
+
+    class Capacity(models.TextChoices):
+        RELATIVE = "relative", _("relative")
+        VILLAGE_ASSISTANT = "village_assistant", _("village assistant")
+        STAFF = "staff", _("staff")
+
+    class Relationship(models.TextChoices):
+        SPOUSE = "spouse", _("spouse")
+        CHILD = "child", _("son or daughter")
+        CHILD_IN_LAW = "child_in_law", _("son- or daughter-in-law")
+        GRANDCHILD = "grandchild", _("grandchild")
+        SIBLING = "sibling", _("brother or sister")
+        OTHER_RELATIVE = "other", _("other relative")
+        VILLAGE_ASSISTANT = "village_assistant", _("village assistant")
+        STAFF = "staff", _("staff")
+        NEIGHBOUR = "neighbour", _("neighbour or acquaintance")
+
+    pensioner = models.ForeignKey(
+        "accounts.Pensioner", verbose_name=_("pensioner"), on_delete=models.PROTECT, related_name="death_reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="death_reports"
+    )
+    capacity = models.CharField(_("reported as"), max_length=20, choices=Capacity.choices)
+    relationship = models.CharField(_("relationship to the deceased"), max_length=20, choices=Relationship.choices)
+    date_of_death = models.DateField(_("date of death"))
+    place = models.CharField(_("place of death"), max_length=200)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    client_request_id = models.UUIDField(_("client request id"))
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="death_reports")
+    evidence = models.ManyToManyField(
+        EvidenceFile, verbose_name=_("evidence"), blank=True, related_name="death_reports"
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("death report")
+        verbose_name_plural = _("death reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["reporter", "client_request_id"], name="death_report_idempotent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pensioner_id} † {self.date_of_death}"
+
+
+class MonthlyReport(models.Model):
+    """A village's monthly report (月报) for ``period``; a zero report says "nothing happened".
+
+    Amending creates version n+1 and marks the previous one not current; nothing is overwritten.
+    ``first_submitted_at`` is copied to every version so lateness is judged on the first filing.
+    """
+
+    village = models.ForeignKey(
+        "accounts.Region", verbose_name=_("village"), on_delete=models.PROTECT, related_name="monthly_reports"
+    )
+    period = models.DateField(_("month"), help_text=_("First day of the month reported on."))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("current version"), default=True)
+    is_zero = models.BooleanField(_("zero report"), default=False)
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("amends"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    due_on = models.DateField(_("due on"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    first_submitted_at = models.DateTimeField(_("first submitted at"))
+    client_request_id = models.UUIDField(_("client request id"))
+
+    class Meta:
+        verbose_name = _("monthly village report")
+        verbose_name_plural = _("monthly village reports")
+        ordering = ["-period", "village__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "period", "version"], name="monthly_report_version_unique"),
+            models.UniqueConstraint(
+                fields=["village", "period"], condition=Q(is_current=True), name="monthly_report_one_current"
+            ),
+            models.UniqueConstraint(fields=["submitted_by", "client_request_id"], name="monthly_report_idempotent"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="monthly_report_version_positive"),
+            models.CheckConstraint(condition=Q(period__day=1), name="monthly_report_period_first_day"),
+        ]
+        indexes = [models.Index(fields=["period", "is_current"], name="monthly_report_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.period:%Y-%m} v{self.version}"
+
+    @property
+    def is_late(self) -> bool:
+        return timezone.localdate(self.first_submitted_at) > self.due_on
+
+
+class MonthlyReportItem(models.Model):
+    """One person who lost entitlement this month, as the village assistant saw it."""
+
+    class Event(models.TextChoices):
+        DEATH = "death", _("death")
+        IMPRISONMENT = "imprisonment", _("imprisonment")
+        MISSING = "missing", _("missing")
+        MOVED_AWAY = "moved_away", _("moved away")
+        DUPLICATE_RECEIPT = "duplicate_receipt", _("duplicate receipt")
+        OTHER = "other", _("other")
+
+    report = models.ForeignKey(MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="items")
+    pensioner = models.ForeignKey(
+        "accounts.Pensioner", verbose_name=_("pensioner"), on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    event_date = models.DateField(_("date of the event"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="report_items"
+    )
+    evidence = models.ManyToManyField(EvidenceFile, verbose_name=_("evidence"), blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("report item")
+        verbose_name_plural = _("report items")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "pensioner", "event"], name="report_item_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pensioner_id} {self.event}"
+
+
+class PayeeAccount(models.Model):
+    """Where a pensioner's benefit is paid; compared on resumption (bank account consistency)."""
+
+    pensioner = models.OneToOneField(
+        "accounts.Pensioner", verbose_name=_("pensioner"), on_delete=models.CASCADE, related_name="payee_account"
+    )
+    bank_name = models.CharField(_("bank"), max_length=60)
+    account_number = models.CharField(_("account number"), max_length=32)
+    changed_at = models.DateTimeField(_("last changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payee account")
+        verbose_name_plural = _("payee accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(account_number__regex=r"^[0-9]{8,32}$"), name="payee_account_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} ****{self.account_number[-4:]}"
+
+    @property
+    def last4(self) -> str:
+        return self.account_number[-4:]
+
+
+class PaymentLedger(models.Model):
+    """One monthly payment line: the regular payment (paid or held) or a later back payment.
+
+    Rows are appended, never rewritten: a held month stays held and the back payment is its own
+    row, so "what was paid for March, and when" always has one answer.
+    """
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("regular monthly payment")
+        BACK_PAY = "back_pay", _("back payment")
+
+    class Status(models.TextChoices):
+        PAID = "paid", _("paid")
+        HELD = "held", _("held")
+
+    pensioner = models.ForeignKey(
+        "accounts.Pensioner", verbose_name=_("pensioner"), on_delete=models.PROTECT, related_name="payments"
+    )
+    period = models.DateField(_("month"), help_text=_("First day of the month paid for."))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    status = models.CharField(_("status"), max_length=5, choices=Status.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    account_last4 = models.CharField(_("paid to account ending"), max_length=4, blank=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment ledger line")
+        verbose_name_plural = _("payment ledger")
+        ordering = ["pensioner", "-period", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["pensioner", "period", "kind"], name="ledger_one_line_per_kind"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="ledger_amount_not_negative"),
+            models.CheckConstraint(condition=Q(period__day=1), name="ledger_period_first_day"),
+            models.CheckConstraint(
+                condition=Q(status="paid", paid_on__isnull=False) | Q(status="held", paid_on__isnull=True),
+                name="ledger_paid_has_date",
+            ),
+            models.CheckConstraint(condition=~Q(kind="back_pay", status="held"), name="ledger_back_pay_is_paid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pensioner_id} {self.period:%Y-%m} {self.kind} {self.status} {self.amount}"
+
+
+class Overpayment(models.Model):
+    """Money paid for months after death (多发), to be recovered from the estate."""
+
+    class RecoveryStatus(models.TextChoices):
+        PENDING = "pending", _("to be recovered")
+        PARTIAL = "partial", _("partly recovered")
+        RECOVERED = "recovered", _("recovered")
+
+    pensioner = models.ForeignKey(
+        "accounts.Pensioner", verbose_name=_("pensioner"), on_delete=models.PROTECT, related_name="overpayments"
+    )
+    case = models.OneToOneField(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="overpayment")
+    period_from = models.DateField(_("first month overpaid"))
+    period_to = models.DateField(_("last month overpaid"))
+    months = models.PositiveSmallIntegerField(_("months"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    recovered_amount = models.DecimalField(_("recovered (yuan)"), max_digits=12, decimal_places=2, default=0)
+    recovery_status = models.CharField(
+        _("recovery status"), max_length=10, choices=RecoveryStatus.choices, default=RecoveryStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("overpayment")
+        verbose_name_plural = _("overpayments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="overpayment_positive"),
+            models.CheckConstraint(
+                condition=Q(recovered_amount__gte=0, recovered_amount__lte=F("amount")),
+                name="overpayment_recovered_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pensioner_id} {self.amount} ({self.get_recovery_status_display()})"
+
+    @property
+    def outstanding(self):  # type: ignore[no-untyped-def]
+        return self.amount - self.recovered_amount
+
+
+class OverpaymentRecovery(models.Model):
+    """One amount recovered; the client request id makes a retried entry count once."""
+
+    overpayment = models.ForeignKey(
+        Overpayment, verbose_name=_("overpayment"), on_delete=models.PROTECT, related_name="recoveries"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    client_request_id = models.UUIDField(_("client request id"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("overpayment recovery")
+        verbose_name_plural = _("overpayment recoveries")
+        constraints = [
+            models.UniqueConstraint(fields=["overpayment", "client_request_id"], name="recovery_idempotent"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.overpayment_id} +{self.amount}"

@@ -1,0 +1,312 @@
+"""Staff work cases here. Everything is read-only except through actions, which call the same
+services as the API, so the two-level approval and the scope rules cannot be bypassed."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Region
+from accounts.selectors import pensioners_in_scope
+from backend.api.errors import ApplicationError
+from casework import selectors, services
+from casework.models import (
+    Case,
+    CaseNote,
+    DeathReport,
+    EvidenceFile,
+    MonthlyReport,
+    MonthlyReportItem,
+    Overpayment,
+    PayeeAccount,
+    PaymentLedger,
+)
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RegionFilter(admin.SimpleListFilter):
+    """Counties and townships inside the user's area; filters by division-code prefix."""
+
+    title = _("region")
+    parameter_name = "region"
+    field = "pensioner__region__code"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        regions = Region.objects.filter(level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP])
+        user = request.user
+        if not user.is_superuser:
+            if user.region_id is None:
+                return []
+            regions = regions.filter(code__startswith=user.region.prefix)
+        return [(r.code, f"{'　' * (r.level - 2)}{r.name}") for r in regions.order_by("code")[:200]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        region = Region.objects.filter(code=self.value()).first() if self.value() else None
+        if region is None:
+            return queryset
+        return queryset.filter(**{f"{self.field}__startswith": region.prefix})
+
+
+class VillageRegionFilter(RegionFilter):
+    field = "village__code"
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("overdue", _("overdue")), ("week", _("due within 7 days")), ("none", _("no deadline"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        today = timezone.localdate()
+        open_cases = queryset.filter(status__in=["open", "accepted"])
+        if self.value() == "overdue":
+            return open_cases.filter(deadline__lt=today)
+        if self.value() == "week":
+            return open_cases.filter(deadline__gte=today, deadline__lte=today + datetime.timedelta(days=7))
+        if self.value() == "none":
+            return queryset.filter(deadline__isnull=True)
+        return queryset
+
+
+class CaseNoteInline(ReadOnlyMixin, admin.TabularInline):
+    model = CaseNote
+    extra = 0
+    fields = ["created_at", "author", "text"]
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "pensioner",
+        "village",
+        "category",
+        "status",
+        "assignee",
+        "deadline",
+        "requires_city_review",
+        "created_at",
+    ]
+    list_filter = ["category", "status", RegionFilter, DeadlineFilter, ("deadline", admin.DateFieldListFilter)]
+    list_select_related = ["pensioner__region", "assignee"]
+    search_fields = ["=id", "pensioner__name", "pensioner__id_number"]
+    date_hierarchy = "created_at"
+    inlines = [CaseNoteInline]
+    actions = ["accept", "approve", "reject", "close"]
+    fields = [
+        "pensioner",
+        "category",
+        "source",
+        "status",
+        "summary",
+        "assignee",
+        "deadline",
+        "requires_city_review",
+        "opened_by",
+        "created_at",
+        "accepted_by",
+        "accepted_at",
+        "decided_by",
+        "decided_at",
+        "closed_by",
+        "closed_at",
+        "outcome",
+        "checks",
+        "details_pretty",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # cases are opened by reports and checks, through services
+
+    def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return False  # status and decisions change only through the actions below
+
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return selectors.cases_in_scope(actor=request.user)
+
+    @admin.display(description=_("village"), ordering="pensioner__region__code")
+    def village(self, obj: Case) -> str:
+        return obj.pensioner.region.name
+
+    @admin.display(description=_("resumption checks"))
+    def checks(self, obj: Case) -> str:
+        if obj.category != Case.Category.RESUMPTION:
+            return "-"
+        if obj.status in (Case.Status.OPEN, Case.Status.ACCEPTED):
+            data = services.resumption_checks(case=obj)
+        else:
+            data = obj.details.get("outcome", {}).get("checks_at_approval", {})
+        return format_html("<pre>{}</pre>", json.dumps(data, ensure_ascii=False, indent=2))
+
+    @admin.display(description=_("details"))
+    def details_pretty(self, obj: Case) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.details, ensure_ascii=False, indent=2))
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Case], step: Callable[[Case], Any]) -> None:
+        done = 0
+        for case in queryset:
+            try:
+                step(case)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{case}: {exc.message}", level=messages.WARNING)
+        if done:
+            self.message_user(request, _("%(count)d cases updated.") % {"count": done})
+
+    @admin.action(description=_("Accept selected cases (caseworker)"))
+    def accept(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._run(request, queryset, lambda case: services.case_accept(case=case, actor=request.user, request=request))
+
+    @admin.action(description=_("Approve selected cases (reviewer; I checked dates, amounts and bank account)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._run(
+            request,
+            queryset,
+            lambda case: services.case_approve(case=case, actor=request.user, checks_confirmed=True, request=request),
+        )
+
+    @admin.action(description=_("Reject selected cases (reviewer)"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Case]) -> TemplateResponse | None:
+        note = (request.POST.get("note") or "").strip()
+        if request.POST.get("apply") and note:
+            self._run(
+                request,
+                queryset,
+                lambda case: services.case_reject(case=case, actor=request.user, note=note, request=request),
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/casework/case/reject.html",
+            {**self.admin_site.each_context(request), "cases": queryset, "title": _("Reject cases")},
+        )
+
+    @admin.action(description=_("Close selected decided cases"))
+    def close(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._run(request, queryset, lambda case: services.case_close(case=case, actor=request.user, request=request))
+
+
+@admin.register(DeathReport)
+class DeathReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "pensioner", "date_of_death", "capacity", "relationship", "case", "created_at"]
+    list_filter = ["capacity", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["pensioner__name", "pensioner__id_number"]
+    list_select_related = ["pensioner", "case"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DeathReport]:
+        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+
+
+class MonthlyReportItemInline(ReadOnlyMixin, admin.TabularInline):
+    model = MonthlyReportItem
+    extra = 0
+    fields = ["pensioner", "event", "event_date", "note", "case"]
+    readonly_fields = fields
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["village", "period", "version", "is_current", "is_zero", "due_on", "late", "submitted_at"]
+    list_filter = ["period", "is_zero", "is_current", VillageRegionFilter]
+    search_fields = ["village__name", "village__code"]
+    list_select_related = ["village"]
+    inlines = [MonthlyReportItemInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MonthlyReport]:
+        return selectors.monthly_reports_for_actor(actor=request.user)
+
+    @admin.display(description=_("late"), boolean=True)
+    def late(self, obj: MonthlyReport) -> bool:
+        return obj.is_late
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Metadata only: the files are not served by URL (download through the API, which is audited)."""
+
+    list_display = ["id", "content_type", "size", "uploaded_by", "created_at"]
+    list_filter = ["content_type"]
+    exclude = ["file"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceFile]:
+        cases = selectors.cases_in_scope(actor=request.user)
+        return super().get_queryset(request).filter(cases__in=cases).distinct()
+
+
+@admin.register(PaymentLedger)
+class PaymentLedgerAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["pensioner", "period", "kind", "status", "amount", "paid_on", "account_last4", "case"]
+    list_filter = ["kind", "status", "period"]
+    search_fields = ["pensioner__name", "pensioner__id_number"]
+    list_select_related = ["pensioner"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentLedger]:
+        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+
+
+@admin.register(Overpayment)
+class OverpaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["pensioner", "period_from", "period_to", "months", "amount", "recovered_amount", "recovery_status"]
+    list_filter = ["recovery_status"]
+    search_fields = ["pensioner__name", "pensioner__id_number"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Overpayment]:
+        return selectors.overpayments_in_scope(actor=request.user)
+
+
+@admin.register(PayeeAccount)
+class PayeeAccountAdmin(admin.ModelAdmin):
+    """Changing the account goes through the service, so it is audited and dated for the
+    resumption bank-account check."""
+
+    list_display = ["pensioner", "bank_name", "masked", "changed_at"]
+    search_fields = ["pensioner__name", "pensioner__id_number"]
+    raw_id_fields = ["pensioner"]
+    readonly_fields = ["changed_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PayeeAccount]:
+        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj: PayeeAccount | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("account number"))
+    def masked(self, obj: PayeeAccount) -> str:
+        return f"****{obj.last4}"
+
+    def save_model(self, request: HttpRequest, obj: PayeeAccount, form: Any, change: bool) -> None:
+        saved = services.payee_account_set(
+            pensioner=obj.pensioner,
+            bank_name=obj.bank_name,
+            account_number=obj.account_number,
+            actor=request.user,
+            request=request,
+        )
+        obj.pk, obj.changed_at = saved.pk, saved.changed_at
