@@ -1,8 +1,967 @@
+"""SMS outbox, sending, delivery reports, inbound messages, and the daily reminder/overdue run.
+
+How a message travels:
+
+1. ``sms_send`` (or the planner, in bulk) inserts one ``SmsOutbox`` row whose ``reason`` is
+   unique in the database; a second insert for the same reason is silently skipped.
+2. A single event's SMS is handed to a django-q2 task at once (``sms_outbox_send``); rows planned
+   in bulk, and anything held for quiet hours, wait for the drain (``sms_outbox_drain``, every
+   minute), which paces sending at ``SMS_RATE_PER_SECOND``. During quiet hours only login codes
+   and replies go out.
+3. Whoever sends first claims the row with a conditional UPDATE ``pending → sending``; only the
+   worker whose UPDATE changed the row calls the provider. A retried task, a second worker or a
+   second drain finds the row no longer pending and does nothing.
+4. The outcome is written back: ``sent`` (with the provider id), retried later with backoff
+   (transient errors), ``failed`` (permanent), ``opted_out`` (twilio 21610). If the worker dies
+   after the claim, the row stays ``sending``; the sweeper asks the backend whether the message
+   went out and marks it sent, puts it back to pending, or (when nobody can tell) fails it with
+   ``outcome_unknown`` rather than risk sending it twice.
+"""
+
 from __future__ import annotations
 
-from notifications.sms import SmsKind, SmsMessage, get_backend
+import datetime
+import logging
+import re
+import time
+import unicodedata
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Pensioner
+from notifications import selectors, texts
+from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
+from notifications.sms import (
+    URGENT_KINDS,
+    Lookup,
+    SmsBackend,
+    SmsKind,
+    SmsMessage,
+    SmsOptedOutError,
+    SmsOutcomeUnknown,
+    SmsPermanentError,
+    SmsTransientError,
+    get_backend,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = SmsOutbox.Status
+TERMINAL = frozenset({Status.DELIVERED, Status.UNDELIVERED, Status.FAILED, Status.OPTED_OUT, Status.CANCELLED})
+
+# --- Queueing ----------------------------------------------------------------------------------
 
 
-def sms_send(*, to: str, text: str, reason: str, kind: SmsKind = SmsKind.NOTICE) -> str:
-    """Send one SMS for ``reason`` (a dedupe key such as ``login_code:<id>``); returns the provider id."""
-    return get_backend().send(SmsMessage(to=to, text=text, reason=reason, kind=kind))
+def _enqueue(func: str, *args: Any) -> None:
+    """Queue a task so that it cannot run before the caller's transaction commits.
+
+    With the ORM broker on the default database the queue row is written in the same transaction
+    (a free transactional outbox); with Redis the push waits for the commit. In tests
+    (``Q_SYNC``) the task runs inline, inside the caller's transaction.
+    """
+    from django_q.conf import Conf
+    from django_q.tasks import async_task
+
+    if Conf.SYNC or Conf.ORM == DEFAULT_DB_ALIAS:
+        async_task(func, *args)
+    else:
+        transaction.on_commit(lambda: async_task(func, *args))
+
+
+def _earliest_send(kind: SmsKind, now: datetime.datetime) -> datetime.datetime:
+    if kind in URGENT_KINDS:
+        return now
+    return selectors.quiet_hours_end(now) or now
+
+
+def _status_callback_url(outbox_id: int) -> str | None:
+    if not settings.SMS_STATUS_CALLBACK:
+        return None
+    path = reverse("notifications:sms-status-callback")
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}?o={outbox_id}"
+
+
+def sms_send(
+    *,
+    to: str,
+    text: str,
+    reason: str,
+    kind: SmsKind = SmsKind.NOTICE,
+    template: str = "",
+    pensioner_id: int | None = None,
+    cycle_due: datetime.date | None = None,
+) -> SmsOutbox:
+    """Record one SMS for ``reason`` and queue it; the same reason again is a no-op.
+
+    Call it inside the transaction of the change the SMS is about. It is sent by a task at once,
+    except during quiet hours, when only login codes and replies go and the rest waits for the
+    morning drain. Reminders are never sent to numbers that opted out. Bulk senders use the
+    planner, whose rows go through the paced drain instead.
+    """
+    kind = SmsKind(kind)
+    now = timezone.now()
+    expires_at = None
+    if kind == SmsKind.LOGIN_CODE:
+        expires_at = now + datetime.timedelta(seconds=settings.LOGIN_CODE_TTL_SECONDS)
+    SmsOutbox.objects.bulk_create(
+        [
+            SmsOutbox(
+                recipient=to,
+                kind=kind,
+                template=template or kind.value,
+                text=text,
+                reason=reason,
+                pensioner_id=pensioner_id,
+                cycle_due=cycle_due,
+                send_after=_earliest_send(kind, now),
+                expires_at=expires_at,
+                created_at=now,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    row = SmsOutbox.objects.get(reason=reason)
+    if row.status == Status.PENDING and row.send_after <= now:
+        _enqueue("notifications.tasks.sms_outbox_send", row.pk)
+    return row
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+
+class RatePacer:
+    """Spaces sends ``1 / rate`` seconds apart (0 = unlimited). Clock and sleep are injectable."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate if rate and rate > 0 else 0.0
+        self.clock, self.sleep = clock, sleep
+        self.next_at: float | None = None
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        if self.next_at is not None and now < self.next_at:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + self.interval
+
+
+_CODE_DIGITS = re.compile(r"\d{4,8}")
+
+
+def _redacted(row: SmsOutbox) -> dict[str, str]:
+    """Once a login code has left, the outbox must not keep a usable code in clear."""
+    if row.kind == SmsKind.LOGIN_CODE:
+        return {"text": _CODE_DIGITS.sub(lambda match: "*" * len(match.group()), row.text)}
+    return {}
+
+
+def _claim(row: SmsOutbox, *, now: datetime.datetime, token: str) -> bool:
+    """The one place a row becomes ``sending``: a conditional UPDATE that only one worker can win."""
+    queryset = SmsOutbox.objects.filter(pk=row.pk, status=Status.PENDING, send_after__lte=now)
+    if selectors.quiet_hours_end(now) is not None:
+        queryset = queryset.filter(kind__in=[kind.value for kind in URGENT_KINDS])
+    return queryset.update(status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1) == 1
+
+
+def _finish(row: SmsOutbox, token: str, **fields: Any) -> int:
+    """Write an outcome, only if the row is still ours (a sweeper or callback may have moved on)."""
+    return SmsOutbox.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=token).update(**fields)
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    steps = settings.SMS_RETRY_BACKOFF_SECONDS or [60]
+    return datetime.timedelta(seconds=steps[min(max(attempts, 1), len(steps)) - 1])
+
+
+def _message(row: SmsOutbox) -> SmsMessage:
+    return SmsMessage(
+        to=row.recipient,
+        text=row.text,
+        reason=row.reason,
+        kind=SmsKind(row.kind),
+        status_callback=_status_callback_url(row.pk),
+    )
+
+
+def _deliver(row: SmsOutbox, *, backend: SmsBackend, token: str) -> str:
+    """Call the provider for a row we have claimed and record what happened. Returns the outcome."""
+    attempts = row.attempts + 1
+    try:
+        provider_id = backend.send(_message(row))
+    except SmsOptedOutError as exc:
+        now = timezone.now()
+        _finish(
+            row,
+            token,
+            status=Status.OPTED_OUT,
+            status_at=now,
+            error_code=exc.code,
+            error_message=exc.message[:300],
+            **_redacted(row),
+        )
+        sms_recipient_opt_out(phone=row.recipient, source=SmsRecipientPreference.Source.PROVIDER_ERROR)
+        return Status.OPTED_OUT
+    except SmsPermanentError as exc:
+        now = timezone.now()
+        _finish(
+            row,
+            token,
+            status=Status.FAILED,
+            status_at=now,
+            error_code=exc.code,
+            error_message=exc.message[:300],
+            **_redacted(row),
+        )
+        return Status.FAILED
+    except SmsTransientError as exc:
+        now = timezone.now()
+        if attempts >= settings.SMS_MAX_ATTEMPTS:
+            _finish(
+                row,
+                token,
+                status=Status.FAILED,
+                status_at=now,
+                error_code=exc.code,
+                error_message=exc.message[:300],
+                **_redacted(row),
+            )
+            return Status.FAILED
+        _finish(
+            row,
+            token,
+            status=Status.PENDING,
+            claim_token="",
+            send_after=now + _backoff(attempts),
+            error_code=exc.code,
+            error_message=exc.message[:300],
+        )
+        return "retry"
+    except SmsOutcomeUnknown as exc:
+        _finish(row, token, error_code=exc.code, error_message=exc.message[:300])
+        return "unknown"
+    except Exception as exc:  # a backend bug: we cannot know whether it sent, so never resend blind
+        logger.exception("SMS backend failed for outbox row %s", row.pk)
+        _finish(row, token, error_code="backend_error", error_message=str(exc)[:300])
+        return "unknown"
+    now = timezone.now()
+    fields = {"provider_message_id": provider_id, "sent_at": now, "error_code": "", "error_message": ""}
+    if not _finish(row, token, status=Status.SENT, status_at=now, **fields, **_redacted(row)):
+        # A delivery report overtook us and already moved the row forward: keep its status.
+        SmsOutbox.objects.filter(pk=row.pk, provider_message_id="").update(**fields)
+    return Status.SENT
+
+
+def _still_applies(rows: list[SmsOutbox], now: datetime.datetime) -> dict[int, tuple[str, str]]:
+    """Rows that must not be sent any more, with the status and code to record instead.
+
+    Checked in bulk right before sending: an expired login code, a reminder to a number that
+    opted out, or a reminder/notice whose pensioner has certified, died or changed status since
+    it was planned.
+    """
+    verdicts: dict[int, tuple[str, str]] = {}
+    optional = [row for row in rows if row.kind == SmsKind.REMINDER]
+    opted_out = (
+        set(
+            SmsRecipientPreference.objects.filter(
+                phone__in={row.recipient for row in optional}, opted_out_at__isnull=False
+            ).values_list("phone", flat=True)
+        )
+        if optional
+        else set()
+    )
+    tied = {row.pk: row for row in rows if row.pensioner_id and row.template in _STATE_CHECKS}
+    states: dict[int, tuple[str, str, datetime.date, bool]] = {}
+    if tied:
+        on_hold = selectors._open_death_report()
+        queryset = Pensioner.objects.filter(pk__in={row.pensioner_id for row in tied.values()})
+        if on_hold is not None:
+            queryset = queryset.annotate(on_hold=on_hold)
+        for values in queryset.values(
+            "pk",
+            "benefit_status",
+            "suspension_reason",
+            "next_due",
+            "deceased_on",
+            *(["on_hold"] if on_hold is not None else []),
+        ):
+            held = bool(values.get("on_hold")) or values["deceased_on"] is not None
+            states[values["pk"]] = (values["benefit_status"], values["suspension_reason"], values["next_due"], held)
+    for row in rows:
+        if row.expires_at is not None and row.expires_at <= now:
+            verdicts[row.pk] = (Status.CANCELLED, "expired")
+        elif row.kind == SmsKind.REMINDER and row.recipient in opted_out:
+            verdicts[row.pk] = (Status.OPTED_OUT, "recipient_opted_out")
+        elif row.pk in tied:
+            state = states.get(row.pensioner_id)
+            if state is None or not _STATE_CHECKS[row.template](row, *state):
+                verdicts[row.pk] = (Status.CANCELLED, "no_longer_applies")
+    return verdicts
+
+
+def _active_same_cycle(row: SmsOutbox, status: str, reason: str, next_due: datetime.date, held: bool) -> bool:
+    return status == Pensioner.BenefitStatus.ACTIVE and not held and next_due == row.cycle_due
+
+
+def _suspended_same_cycle(row: SmsOutbox, status: str, reason: str, next_due: datetime.date, held: bool) -> bool:
+    return (
+        status == Pensioner.BenefitStatus.SUSPENDED
+        and reason == Pensioner.SuspensionReason.OVERDUE
+        and not held
+        and next_due == row.cycle_due
+    )
+
+
+def _not_ended(row: SmsOutbox, status: str, reason: str, next_due: datetime.date, held: bool) -> bool:
+    return status != Pensioner.BenefitStatus.TERMINATED and not held
+
+
+_STATE_CHECKS: dict[str, Callable[..., bool]] = {
+    texts.REMINDER: _active_same_cycle,
+    texts.REMINDER_RELATIVE: _active_same_cycle,
+    texts.OVERDUE: _active_same_cycle,
+    texts.OVERDUE_RELATIVE: _active_same_cycle,
+    texts.OVERDUE_ASSISTANT: _active_same_cycle,
+    texts.SUSPENDED: _suspended_same_cycle,
+    texts.SUSPENDED_RELATIVE: _suspended_same_cycle,
+    texts.CERTIFIED: _not_ended,
+    texts.CERTIFIED_SUSPENDED: _not_ended,
+}
+
+
+def _skip(row: SmsOutbox, status: str, code: str) -> bool:
+    now = timezone.now()
+    return bool(
+        SmsOutbox.objects.filter(pk=row.pk, status=Status.PENDING).update(
+            status=status, status_at=now, error_code=code, **_redacted(row)
+        )
+    )
+
+
+def sms_outbox_send(*, outbox_id: int, backend: SmsBackend | None = None) -> str:
+    """Send one row now if it is still pending and due (the task behind login codes and replies).
+
+    Safe to run twice or concurrently: the claim decides who sends. Returns the outcome.
+    """
+    row = SmsOutbox.objects.filter(pk=outbox_id).first()
+    if row is None or row.status != Status.PENDING:
+        return "skipped"
+    now = timezone.now()
+    verdict = _still_applies([row], now).get(row.pk)
+    if verdict is not None:
+        return verdict[0] if _skip(row, *verdict) else "skipped"
+    token = uuid.uuid4().hex
+    if not _claim(row, now=now, token=token):
+        return "skipped"
+    return _deliver(row, backend=backend or get_backend(), token=token)
+
+
+@dataclass
+class DrainResult:
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return self.outcomes[Status.SENT]
+
+    @property
+    def handled(self) -> int:
+        return sum(count for outcome, count in self.outcomes.items() if outcome != "skipped")
+
+
+def sms_outbox_drain(
+    *,
+    budget_seconds: float | None = None,
+    limit: int | None = None,
+    rate: float | None = None,
+    backend: SmsBackend | None = None,
+) -> DrainResult:
+    """Send every due pending row, oldest first, at the configured rate, within a time budget.
+
+    Runs every minute from the schedule; the budget (``SMS_DRAIN_SECONDS``) keeps one run from
+    overlapping the next, so the rate holds across runs. During quiet hours only urgent rows go.
+    """
+    budget = settings.SMS_DRAIN_SECONDS if budget_seconds is None else budget_seconds
+    pacer = RatePacer(settings.SMS_RATE_PER_SECOND if rate is None else rate)
+    backend = backend or get_backend()
+    deadline = time.monotonic() + budget
+    result = DrainResult()
+    last_pk = 0
+    while time.monotonic() < deadline and (limit is None or result.handled < limit):
+        now = timezone.now()
+        queryset = SmsOutbox.objects.filter(status=Status.PENDING, send_after__lte=now, pk__gt=last_pk)
+        if selectors.quiet_hours_end(now) is not None:
+            queryset = queryset.filter(kind__in=[kind.value for kind in URGENT_KINDS])
+        rows = list(queryset.order_by("pk")[: settings.SMS_DRAIN_BATCH])
+        if not rows:
+            break
+        last_pk = rows[-1].pk
+        verdicts = _still_applies(rows, now)
+        for row in rows:
+            if time.monotonic() >= deadline or (limit is not None and result.handled >= limit):
+                break
+            verdict = verdicts.get(row.pk)
+            if verdict is not None:
+                result.outcomes[verdict[0] if _skip(row, *verdict) else "skipped"] += 1
+                continue
+            token = uuid.uuid4().hex
+            if not _claim(row, now=timezone.now(), token=token):
+                result.outcomes["skipped"] += 1
+                continue
+            pacer.wait()
+            result.outcomes[_deliver(row, backend=backend, token=token)] += 1
+    return result
+
+
+@dataclass
+class SweepResult:
+    recovered_sent: int = 0
+    requeued: int = 0
+    failed_unknown: int = 0
+    inbound_requeued: int = 0
+
+
+def sms_outbox_sweep(*, backend: SmsBackend | None = None, now: datetime.datetime | None = None) -> SweepResult:
+    """Settle rows left ``sending`` by a crashed or timed-out worker (every few minutes).
+
+    The backend is asked whether the message went out after the claim: yes → ``sent`` with the
+    provider id; no → back to ``pending`` (the drain sends it, once); cannot tell → ``failed`` with
+    ``outcome_unknown``, because sending twice is worse than a reminder staff can resend by hand.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SMS_STUCK_AFTER_SECONDS)
+    backend = backend or get_backend()
+    result = SweepResult()
+    stuck = SmsOutbox.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).order_by("pk")[:1000]
+    for row in stuck:
+        found = backend.lookup(_message(row), since=row.claimed_at)
+        mine = SmsOutbox.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=row.claim_token)
+        if found == Lookup.UNKNOWN:
+            result.failed_unknown += mine.update(
+                status=Status.FAILED, status_at=now, error_code="outcome_unknown", **_redacted(row)
+            )
+        elif found == Lookup.NOT_SENT:
+            if row.attempts >= settings.SMS_MAX_ATTEMPTS:
+                result.failed_unknown += mine.update(
+                    status=Status.FAILED, status_at=now, error_code="crashed_too_often", **_redacted(row)
+                )
+            else:
+                result.requeued += mine.update(
+                    status=Status.PENDING, claim_token="", send_after=now, error_code="recovered_after_crash"
+                )
+        else:
+            result.recovered_sent += mine.update(
+                status=Status.SENT,
+                status_at=now,
+                sent_at=now,
+                provider_message_id=found,
+                error_code="",
+                **_redacted(row),
+            )
+    stale_inbound = SmsInbound.objects.filter(
+        action=SmsInbound.Action.PENDING, received_at__lt=now - datetime.timedelta(minutes=2)
+    ).values_list("pk", flat=True)[:500]
+    for inbound_id in stale_inbound:
+        _enqueue("notifications.tasks.sms_inbound_process", inbound_id)
+        result.inbound_requeued += 1
+    return result
+
+
+# --- Delivery reports --------------------------------------------------------------------------
+
+PROVIDER_STATUS = {
+    "accepted": Status.SENT,
+    "scheduled": Status.SENT,
+    "queued": Status.SENT,
+    "sending": Status.SENT,
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "read": Status.DELIVERED,
+    "partially_delivered": Status.DELIVERED,
+    "undelivered": Status.UNDELIVERED,
+    "failed": Status.FAILED,
+    "canceled": Status.FAILED,
+}
+RANK = {
+    Status.PENDING: 0,
+    Status.SENDING: 1,
+    Status.SENT: 2,
+    Status.DELIVERED: 3,
+    Status.UNDELIVERED: 3,
+    Status.FAILED: 3,
+    Status.OPTED_OUT: 3,
+    Status.CANCELLED: 3,
+}
+
+
+def sms_status_update(
+    *, provider_message_id: str, provider_status: str, error_code: str = "", outbox_id: int | None = None
+) -> SmsOutbox | None:
+    """Apply a delivery report. Forward-only, so repeats and late or out-of-order reports are no-ops.
+
+    ``outbox_id`` comes from our callback URL, so a report that overtakes our own "sent" write
+    (or follows a read timeout) still finds its row. Unknown ids are ignored.
+    """
+    new_status = PROVIDER_STATUS.get((provider_status or "").lower())
+    if new_status is None:
+        return None
+    row = None
+    if outbox_id is not None:
+        row = SmsOutbox.objects.filter(pk=outbox_id).first()
+        if row is not None and row.provider_message_id and row.provider_message_id != provider_message_id:
+            row = None
+    if row is None and provider_message_id:
+        row = SmsOutbox.objects.filter(provider_message_id=provider_message_id).order_by("pk").first()
+    if row is None:
+        return None
+    if str(error_code) == "21610":
+        new_status = Status.OPTED_OUT
+        sms_recipient_opt_out(phone=row.recipient, source=SmsRecipientPreference.Source.PROVIDER_ERROR)
+    now = timezone.now()
+    earlier = [status for status, rank in RANK.items() if rank < RANK[new_status]]
+    fields: dict[str, Any] = {"status": new_status, "status_at": now, **_redacted(row)}
+    if error_code:
+        fields["error_code"] = str(error_code)[:40]
+    if not row.provider_message_id:
+        fields["provider_message_id"] = provider_message_id
+    if row.sent_at is None:
+        fields["sent_at"] = now
+    SmsOutbox.objects.filter(pk=row.pk, status__in=earlier).update(**fields)
+    row.refresh_from_db()
+    return row
+
+
+# --- Preferences and inbound messages ----------------------------------------------------------
+
+
+def sms_recipient_opt_out(*, phone: str, source: str) -> SmsRecipientPreference:
+    """Stop optional SMS (reminders) to this number. Legally required notices still go."""
+    SmsRecipientPreference.objects.bulk_create([SmsRecipientPreference(phone=phone)], ignore_conflicts=True)
+    SmsRecipientPreference.objects.filter(phone=phone, opted_out_at__isnull=True).update(
+        opted_out_at=timezone.now(), source=source, updated_at=timezone.now()
+    )
+    return SmsRecipientPreference.objects.get(phone=phone)
+
+
+def sms_recipient_opt_in(*, phone: str, source: str) -> SmsRecipientPreference:
+    SmsRecipientPreference.objects.bulk_create([SmsRecipientPreference(phone=phone)], ignore_conflicts=True)
+    SmsRecipientPreference.objects.filter(phone=phone).update(
+        opted_out_at=None, source=source, updated_at=timezone.now()
+    )
+    return SmsRecipientPreference.objects.get(phone=phone)
+
+
+def _keyword(text: str) -> str:
+    """Full-width and case folded, spaces and trailing punctuation dropped: ＴＤ。 → TD."""
+    folded = unicodedata.normalize("NFKC", text or "").strip().upper()
+    return re.sub(r"[\s\.\!。！，,]+", "", folded)
+
+
+def _keywords(setting: Iterable[str]) -> set[str]:
+    return {_keyword(word) for word in setting}
+
+
+def sms_inbound_receive(
+    *, provider_message_id: str, from_phone: str, to_phone: str, text: str, opt_out_type: str = ""
+) -> SmsInbound:
+    """Store a message someone sent us (once per provider id) and act on it.
+
+    退订 / TD / STOP (or twilio's ``OptOutType=STOP``) opt the number out of reminders; DY /
+    START opt back in; both are acknowledged by SMS. Anything else goes to the chatbot.
+    """
+    SmsInbound.objects.bulk_create(
+        [
+            SmsInbound(
+                provider_message_id=provider_message_id,
+                from_phone=from_phone,
+                to_phone=to_phone,
+                text=text[:1600],
+                opt_out_type=(opt_out_type or "").upper()[:10],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    inbound = SmsInbound.objects.get(provider_message_id=provider_message_id)
+    if inbound.action != SmsInbound.Action.PENDING:
+        return inbound  # a retried webhook
+    word = _keyword(inbound.text)
+    if inbound.opt_out_type == "STOP" or word in _keywords(settings.SMS_OPT_OUT_KEYWORDS):
+        _inbound_keyword(inbound, SmsInbound.Action.OPT_OUT)
+    elif inbound.opt_out_type == "START" or word in _keywords(settings.SMS_OPT_IN_KEYWORDS):
+        _inbound_keyword(inbound, SmsInbound.Action.OPT_IN)
+    else:
+        _enqueue("notifications.tasks.sms_inbound_process", inbound.pk)
+    inbound.refresh_from_db()
+    return inbound
+
+
+def _inbound_keyword(inbound: SmsInbound, action: str) -> None:
+    claimed = SmsInbound.objects.filter(pk=inbound.pk, action=SmsInbound.Action.PENDING).update(
+        action=action, processed_at=timezone.now()
+    )
+    if not claimed:
+        return
+    from_provider = bool(inbound.opt_out_type)
+    source = SmsRecipientPreference.Source.OPT_OUT_TYPE if from_provider else SmsRecipientPreference.Source.KEYWORD
+    if action == SmsInbound.Action.OPT_OUT:
+        sms_recipient_opt_out(phone=inbound.from_phone, source=source)
+        template = texts.OPT_OUT_ACK
+    else:
+        sms_recipient_opt_in(phone=inbound.from_phone, source=source)
+        template = texts.OPT_IN_ACK
+    if from_provider:
+        return  # twilio's Advanced Opt-Out already answered the person
+    sms_send(
+        to=inbound.from_phone,
+        text=texts.render(template),
+        reason=f"inbound-ack:{inbound.pk}",
+        kind=SmsKind.REPLY,
+        template=template,
+    )
+
+
+def _chatbot_receiver() -> Callable[..., None] | None:
+    try:
+        from chatbot.services import chatbot_sms_receive
+    except ImportError:
+        return None
+    return chatbot_sms_receive
+
+
+def sms_inbound_process(*, inbound_id: int) -> str:
+    """Hand free text to the chatbot, at most once (the claim is taken before the call)."""
+    receiver = _chatbot_receiver()
+    action = SmsInbound.Action.CHATBOT if receiver is not None else SmsInbound.Action.IGNORED
+    claimed = SmsInbound.objects.filter(pk=inbound_id, action=SmsInbound.Action.PENDING).update(
+        action=action, processed_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
+    if receiver is None:
+        logger.info("Inbound SMS %s ignored: no chatbot installed", inbound_id)
+        return action
+    inbound = SmsInbound.objects.get(pk=inbound_id)
+    receiver(phone=inbound.from_phone, text=inbound.text)
+    return action
+
+
+# --- Planning: reminders, overdue notices, suspension notices, "certification complete" -------
+
+
+@dataclass(frozen=True)
+class Planned:
+    reason: str
+    recipient: str
+    template: str
+    kind: SmsKind
+    pensioner_id: int
+    cycle_due: datetime.date
+    context: dict[str, Any]
+
+
+@dataclass
+class PlanResult:
+    created: Counter[str] = field(default_factory=Counter)
+    candidates: Counter[str] = field(default_factory=Counter)
+    suspended: int = 0
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+
+def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _insert(planned: list[Planned], *, send_after: datetime.datetime, result: PlanResult) -> None:
+    """Bulk insert, skipping reasons that exist: rendering and inserting only what is new."""
+    if not planned:
+        return
+    existing = set(
+        SmsOutbox.objects.filter(reason__in=[item.reason for item in planned]).values_list("reason", flat=True)
+    )
+    now = timezone.now()
+    new_rows = [
+        SmsOutbox(
+            recipient=item.recipient,
+            kind=item.kind,
+            template=item.template,
+            text=texts.render(item.template, **item.context),
+            reason=item.reason,
+            pensioner_id=item.pensioner_id,
+            cycle_due=item.cycle_due,
+            send_after=send_after,
+            created_at=now,
+        )
+        for item in planned
+        if item.reason not in existing
+    ]
+    # ignore_conflicts: a concurrent run may have inserted the same reasons since the check above.
+    SmsOutbox.objects.bulk_create(new_rows, batch_size=1000, ignore_conflicts=True)
+    for row in new_rows:
+        result.created[row.template] += 1
+
+
+def _candidates(queryset: Any, *fields: str) -> Iterator[list[tuple[Any, ...]]]:
+    chunk = settings.NOTIFICATIONS_PLAN_CHUNK
+    return _chunks(queryset.values_list(*fields).iterator(chunk_size=chunk), chunk)
+
+
+def _plan_reminders(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
+    stages = settings.SMS_REMINDER_STAGES
+    if not stages:
+        return
+    queryset = selectors.pensioners_to_remind(today=today, horizon=max(stages))
+    for chunk in _candidates(queryset, "pk", "name", "phone", "next_due"):
+        result.candidates["reminder"] += len(chunk)
+        relatives = selectors.relative_phones(pensioner_ids=[pk for pk, _n, phone, _d in chunk if not phone])
+        planned: list[Planned] = []
+        for pk, name, phone, due in chunk:
+            stage = selectors.reminder_stage(days_left=(due - today).days, stages=stages)
+            base = f"reminder:{pk}:{due.isoformat()}:{stage}"
+            context = {"name": texts.mask_name(name), "due": due}
+            if phone:
+                planned.append(Planned(base, phone, texts.REMINDER, SmsKind.REMINDER, pk, due, context))
+            else:
+                planned.extend(
+                    Planned(
+                        f"{base}:u{user_id}",
+                        relative_phone,
+                        texts.REMINDER_RELATIVE,
+                        SmsKind.REMINDER,
+                        pk,
+                        due,
+                        context,
+                    )
+                    for user_id, relative_phone in relatives.get(pk, ())
+                )
+        _insert(planned, send_after=send_after, result=result)
+
+
+def _plan_overdue(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
+    grace = settings.OVERDUE_GRACE_DAYS
+    queryset = selectors.pensioners_overdue(today=today, grace_days=grace)
+    for chunk in _candidates(queryset, "pk", "name", "phone", "next_due", "region_id", "region__name"):
+        result.candidates["overdue"] += len(chunk)
+        relatives = selectors.relative_phones(pensioner_ids=[row[0] for row in chunk])
+        assistants = selectors.village_assistant_phones(village_ids=[row[4] for row in chunk])
+        planned: list[Planned] = []
+        for pk, name, phone, due, region_id, village in chunk:
+            base = f"overdue:{pk}:{due.isoformat()}"
+            context = {"name": texts.mask_name(name), "due": due, "pause": due + datetime.timedelta(days=grace)}
+            if phone:
+                planned.append(Planned(base, phone, texts.OVERDUE, SmsKind.NOTICE, pk, due, context))
+            planned.extend(
+                Planned(f"{base}:u{user_id}", relative_phone, texts.OVERDUE_RELATIVE, SmsKind.NOTICE, pk, due, context)
+                for user_id, relative_phone in relatives.get(pk, ())
+                if relative_phone != phone
+            )
+            assistant_context = context | {"village": village[:12]}
+            planned.extend(
+                Planned(
+                    f"{base}:a{user_id}",
+                    assistant_phone,
+                    texts.OVERDUE_ASSISTANT,
+                    SmsKind.NOTICE,
+                    pk,
+                    due,
+                    assistant_context,
+                )
+                for user_id, assistant_phone in assistants.get(region_id, ())
+            )
+        _insert(planned, send_after=send_after, result=result)
+
+
+def _plan_suspended(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
+    queryset = selectors.pensioners_recently_suspended_overdue(today=today, within_days=settings.OVERDUE_GRACE_DAYS)
+    for chunk in _candidates(queryset, "pk", "name", "phone", "next_due"):
+        result.candidates["suspended"] += len(chunk)
+        relatives = selectors.relative_phones(pensioner_ids=[row[0] for row in chunk])
+        planned: list[Planned] = []
+        for pk, name, phone, due in chunk:
+            base = f"suspended:{pk}:{due.isoformat()}"
+            context = {"name": texts.mask_name(name), "due": due}
+            if phone:
+                planned.append(Planned(base, phone, texts.SUSPENDED, SmsKind.NOTICE, pk, due, context))
+            planned.extend(
+                Planned(
+                    f"{base}:u{user_id}", relative_phone, texts.SUSPENDED_RELATIVE, SmsKind.NOTICE, pk, due, context
+                )
+                for user_id, relative_phone in relatives.get(pk, ())
+                if relative_phone != phone
+            )
+        _insert(planned, send_after=send_after, result=result)
+
+
+def _certified_planned(rows: list[tuple[Any, ...]]) -> list[Planned]:
+    """ "Certification complete" to the pensioner, or to approved relatives when there is no phone."""
+    relatives = selectors.relative_phones(pensioner_ids=[row[0] for row in rows if not row[2]])
+    planned: list[Planned] = []
+    for pk, name, phone, due, benefit_status in rows:
+        template = texts.CERTIFIED if benefit_status == Pensioner.BenefitStatus.ACTIVE else texts.CERTIFIED_SUSPENDED
+        base = f"certified:{pk}:{due.isoformat()}"
+        context = {"name": texts.mask_name(name), "due": due}
+        if phone:
+            planned.append(Planned(base, phone, template, SmsKind.REMINDER, pk, due, context))
+        else:
+            planned.extend(
+                Planned(f"{base}:u{user_id}", relative_phone, template, SmsKind.REMINDER, pk, due, context)
+                for user_id, relative_phone in relatives.get(pk, ())
+            )
+    return planned
+
+
+CERTIFIED_FIELDS = ("pk", "name", "phone", "next_due", "benefit_status")
+
+
+def _plan_certified(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
+    """Backstop for the on-commit hook: anyone who certified in the last 3 days and has no SMS yet."""
+    queryset = selectors.pensioners_recently_certified(today=today, within_days=3)
+    for chunk in _candidates(queryset, *CERTIFIED_FIELDS):
+        result.candidates["certified"] += len(chunk)
+        _insert(_certified_planned(chunk), send_after=send_after, result=result)
+
+
+def reminders_plan(*, today: datetime.date | None = None, now: datetime.datetime | None = None) -> PlanResult:
+    """Plan every reminder and notice due today, set-based and idempotent.
+
+    Each step reads one indexed due-date range in chunks and bulk-inserts outbox rows whose dedupe
+    key does not exist yet: re-running after a crash (or twice a day) creates nothing twice, and
+    the stage windows mean a missed day is caught up instead of skipped.
+    """
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    send_after = selectors.quiet_hours_end(now) or now
+    result = PlanResult()
+    _plan_reminders(today=today, send_after=send_after, result=result)
+    _plan_overdue(today=today, send_after=send_after, result=result)
+    _plan_suspended(today=today, send_after=send_after, result=result)
+    _plan_certified(today=today, send_after=send_after, result=result)
+    return result
+
+
+def certification_notify(*, certification: Any) -> None:
+    """Hook called at the end of ``selfservice.services.certification_record``.
+
+    After the certification commits, queue "certification complete, no action needed" when this
+    certification is what set the pensioner's due date. The reason is keyed on the new due date,
+    so two certifications on one day send one SMS; the daily run re-plans any that were lost.
+    """
+    pensioner_id, valid_until = certification.pensioner_id, certification.valid_until
+
+    def plan() -> None:
+        rows = list(
+            Pensioner.objects.filter(pk=pensioner_id, next_due=valid_until, deceased_on__isnull=True)
+            .exclude(benefit_status=Pensioner.BenefitStatus.TERMINATED)
+            .values_list(*CERTIFIED_FIELDS)
+        )
+        now = timezone.now()
+        _insert(_certified_planned(rows), send_after=selectors.quiet_hours_end(now) or now, result=PlanResult())
+
+    transaction.on_commit(plan)
+
+
+# --- Suspension after the grace period --------------------------------------------------------
+
+
+def _casework_suspend() -> Callable[..., Any] | None:
+    try:
+        from casework.services import benefit_suspend
+    except ImportError:
+        return None
+    return benefit_suspend
+
+
+def _benefit_suspend_minimal(*, pensioner: Pensioner, today: datetime.date) -> None:
+    """TEMPORARY stand-in until ``casework.services.benefit_suspend`` exists (then that is used).
+
+    Same effect the back office would have: status, reason, date, and an audit event.
+    """
+    from accounts.services import audit_record  # lazy: accounts.services imports this module
+
+    pensioner.benefit_status = Pensioner.BenefitStatus.SUSPENDED
+    pensioner.suspension_reason = Pensioner.SuspensionReason.OVERDUE
+    pensioner.status_since = today
+    pensioner.save(update_fields=["benefit_status", "suspension_reason", "status_since"])
+    audit_record(
+        actor=None,
+        action="pensioner.suspend",
+        target=pensioner,
+        details={
+            "reason": Pensioner.SuspensionReason.OVERDUE,
+            "next_due": pensioner.next_due.isoformat(),
+            "by": "notifications.overdue_suspend",
+        },
+    )
+
+
+def overdue_suspend(*, today: datetime.date | None = None) -> int:
+    """Suspend everyone still uncertified a full grace period after the due date. Returns how many.
+
+    One pensioner at a time through the back-office service (it audits and may do more), under a
+    row lock with the conditions re-checked, so a certification arriving meanwhile wins. Batched
+    in transactions of 200 with a savepoint each, so one refusal does not undo the batch.
+    """
+    today = today or selectors.local_today()
+    grace = settings.OVERDUE_GRACE_DAYS
+    suspend = _casework_suspend()
+    ids = selectors.pensioners_to_suspend(today=today, grace_days=grace).values_list("pk", flat=True)
+    count = 0
+    for chunk in _chunks(ids.iterator(chunk_size=2000), 200):
+        with transaction.atomic():
+            for pensioner_id in chunk:
+                try:
+                    with transaction.atomic():
+                        pensioner = (
+                            selectors.pensioners_to_suspend(today=today, grace_days=grace)
+                            .select_for_update()
+                            .filter(pk=pensioner_id)
+                            .first()
+                        )
+                        if pensioner is None:
+                            continue
+                        if suspend is not None:
+                            suspend(pensioner=pensioner, reason=Pensioner.SuspensionReason.OVERDUE, actor=None)
+                        else:
+                            _benefit_suspend_minimal(pensioner=pensioner, today=today)
+                        count += 1
+                except Exception:
+                    logger.exception("Could not suspend pensioner %s for overdue certification", pensioner_id)
+    return count
+
+
+@dataclass
+class DailyResult:
+    suspended: int
+    plan: PlanResult
+
+
+def notifications_daily(*, today: datetime.date | None = None) -> DailyResult:
+    """The daily schedule: suspend past the grace period, then plan every SMS, then start sending."""
+    today = today or selectors.local_today()
+    suspended = overdue_suspend(today=today)
+    plan = reminders_plan(today=today)
+    plan.suspended = suspended
+    if plan.total_created:
+        _enqueue("notifications.tasks.sms_outbox_drain")
+    return DailyResult(suspended=suspended, plan=plan)

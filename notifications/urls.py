@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from notifications import apis
 
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    path("sms/status-callback", apis.SmsStatusCallbackApi.as_view(), name="sms-status-callback"),
+    path("sms/inbound", apis.SmsInboundApi.as_view(), name="sms-inbound"),
+]
