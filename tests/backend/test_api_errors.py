@@ -62,3 +62,8 @@ def test_the_openapi_schema_and_docs_are_served(api_client):
     assert schema.status_code == 200
     assert "/api/v1/certification/status" in schema.json()["paths"]
     assert api_client.get("/api/docs/").status_code == 200
+
+
+def test_an_unknown_api_url_is_json_even_in_debug_mode(api_client, settings):
+    settings.DEBUG = True
+    assert_error_shape(api_client.get("/api/v1/no-such-thing"), 404, "not_found")
