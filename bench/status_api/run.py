@@ -51,37 +51,11 @@ def seed(count: int) -> str:
     from accounts.services import user_add_role
 
     call_command("migrate", verbosity=0)
-    village, _ = Region.objects.get_or_create(
-        code="360102001001",
-        defaults={
-            "name": "基准村",
-            "level": 5,
-            "parent": Region.objects.get_or_create(
-                code="360102001000",
-                defaults={
-                    "name": "基准镇",
-                    "level": 4,
-                    "parent": Region.objects.get_or_create(
-                        code="360102000000",
-                        defaults={
-                            "name": "基准县",
-                            "level": 3,
-                            "parent": Region.objects.get_or_create(
-                                code="360100000000",
-                                defaults={
-                                    "name": "基准市",
-                                    "level": 2,
-                                    "parent": Region.objects.get_or_create(
-                                        code="360000000000", defaults={"name": "基准省", "level": 1}
-                                    )[0],
-                                },
-                            )[0],
-                        },
-                    )[0],
-                },
-            )[0],
-        },
-    )
+    village = None
+    for level, code in enumerate(["360000000000", "360100000000", "360102000000", "360102001000", "360102001001"], 1):
+        village, _ = Region.objects.get_or_create(
+            code=code, defaults={"name": f"基准{level}", "level": level, "parent": village}
+        )
     have = Pensioner.objects.count()
     today = datetime.date(2026, 11, 23)
     batch: list[Pensioner] = []
