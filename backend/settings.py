@@ -244,6 +244,8 @@ FACECHECK_MODEL_DIR = Path(
 # end facecheck
 
 # chatbot
+# Below this classifier probability the bot asks one clarifying question instead of answering.
+CHATBOT_CONFIDENCE_THRESHOLD = env.float("CHATBOT_CONFIDENCE_THRESHOLD", default=0.45)
 # end chatbot
 
 # notifications

@@ -1,0 +1,168 @@
+"""Intent classifier: character n-grams + fuzzy-pinyin n-grams, multinomial logistic regression.
+
+Trained from the committed corpus (``chatbot/data/train.jsonl``) the first time a process needs
+it, then kept in memory. Why not a committed model file: training takes about a second on one
+core, the corpus stays the single source of truth (a model file can silently drift from it), and
+we never unpickle anything at run time. Gunicorn workers pay the second once, at the first
+message or at start-up through :func:`warm_up`.
+
+The probabilities of logistic regression give each prediction a confidence; the conversation
+layer asks a clarifying question below ``CHATBOT_CONFIDENCE_THRESHOLD``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from chatbot.nlu.cues import cue_tokens
+from chatbot.nlu.intents import INTENTS, Intent
+from chatbot.nlu.normalize import PLACEHOLDERS, NormalizedText, normalize, pinyin_tokens
+from chatbot.nlu.rules import rule_intent
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_TRAIN_FILE = DATA_DIR / "train.jsonl"
+
+# Each placeholder becomes one private-use character for the character n-grams, so "IDNUM" is
+# one symbol next to its neighbours rather than five Latin letters.
+_SPLIT_ON_SPACE = r"\S+"  # views below are already tokenised
+_PLACEHOLDER_CHARS = {token: chr(0xE000 + i) for i, token in enumerate(sorted(PLACEHOLDERS))}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Chosen by 5-fold cross-validation on the training corpus only (see docs/chatbot.md)."""
+
+    char_ngrams: tuple[int, int] = (1, 3)
+    pinyin_ngrams: tuple[int, int] = (1, 3)
+    pinyin_weight: float = 0.6
+    cue_weight: float = 0.5
+    c: float = 20.0
+
+
+@dataclass(frozen=True)
+class Prediction:
+    intent: str
+    confidence: float
+    source: str  # "rule", "model" or "empty"
+    ranking: tuple[tuple[str, float], ...]  # best first, at most three
+    text: NormalizedText
+
+
+def load_examples(path: str | Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs from a JSON-lines file; blank lines skipped, other fields ignored."""
+    examples = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not isinstance(row, dict) or "text" not in row or "intent" not in row:
+                raise ValueError(f"{path}:{number}: each line needs 'text' and 'intent'")
+            examples.append((str(row["text"]), str(row["intent"])))
+    return examples
+
+
+def _char_view(model_text: str) -> str:
+    return " ".join(_PLACEHOLDER_CHARS.get(word, word) for word in model_text.split(" "))
+
+
+def _pinyin_view(model_text: str) -> str:
+    return " ".join(pinyin_tokens(model_text))
+
+
+def _cue_view(model_text: str) -> str:
+    return " ".join(cue_tokens(model_text))
+
+
+class IntentClassifier:
+    def __init__(self, examples: Sequence[tuple[str, str]], config: ModelConfig | None = None) -> None:
+        self.config = config or ModelConfig()
+        unknown = {intent for _, intent in examples} - set(INTENTS)
+        if unknown:
+            raise ValueError(f"unknown intents in training data: {sorted(unknown)}")
+        model_texts = [normalize(text).model_text for text, _ in examples]
+        labels = [intent for _, intent in examples]
+        self._char = TfidfVectorizer(
+            analyzer="char", ngram_range=self.config.char_ngrams, sublinear_tf=True, lowercase=False, dtype=np.float32
+        )
+        self._pinyin = TfidfVectorizer(
+            analyzer="word",
+            token_pattern=_SPLIT_ON_SPACE,
+            ngram_range=self.config.pinyin_ngrams,
+            sublinear_tf=True,
+            lowercase=False,
+            dtype=np.float32,
+        )
+        self._cues = TfidfVectorizer(
+            analyzer="word", token_pattern=_SPLIT_ON_SPACE, lowercase=False, use_idf=False, norm="l2", dtype=np.float32
+        )
+        features = sparse.hstack(
+            [
+                self._char.fit_transform([_char_view(t) for t in model_texts]),
+                self._pinyin.fit_transform([_pinyin_view(t) for t in model_texts]) * self.config.pinyin_weight,
+                self._cues.fit_transform([_cue_view(t) for t in model_texts]) * self.config.cue_weight,
+            ]
+        ).tocsr()
+        self._model = LogisticRegression(C=self.config.c, max_iter=3000)
+        # One BLAS thread: on a busy 2-core box, BLAS threads fighting each other make lbfgs ~8x slower.
+        with threadpool_limits(limits=1):
+            self._model.fit(features, labels)
+        self.classes: tuple[str, ...] = tuple(str(c) for c in self._model.classes_)
+
+    def _features(self, model_texts: Iterable[str]):  # type: ignore[no-untyped-def]
+        texts = list(model_texts)
+        return sparse.hstack(
+            [
+                self._char.transform([_char_view(t) for t in texts]),
+                self._pinyin.transform([_pinyin_view(t) for t in texts]) * self.config.pinyin_weight,
+                self._cues.transform([_cue_view(t) for t in texts]) * self.config.cue_weight,
+            ]
+        ).tocsr()
+
+    def probabilities(self, model_text: str) -> np.ndarray:
+        return self._model.predict_proba(self._features([model_text]))[0]
+
+    def predict(self, raw: object) -> Prediction:
+        text = normalize(raw)
+        if text.is_empty:
+            return Prediction(Intent.OTHER.value, 0.0, "empty", ((Intent.OTHER.value, 0.0),), text)
+        ruled = rule_intent(text.model_text)
+        if ruled is not None:
+            return Prediction(ruled.value, 1.0, "rule", ((ruled.value, 1.0),), text)
+        probs = self.probabilities(text.model_text)
+        order = np.argsort(probs)[::-1][:3]
+        ranking = tuple((self.classes[i], round(float(probs[i]), 4)) for i in order)
+        return Prediction(ranking[0][0], ranking[0][1], "model", ranking, text)
+
+
+_lock = threading.Lock()
+_instances: dict[str, IntentClassifier] = {}
+
+
+def get_classifier(train_file: str | Path | None = None) -> IntentClassifier:
+    """The process-wide classifier for ``train_file`` (trained once, thread-safe)."""
+    key = str(Path(train_file or DEFAULT_TRAIN_FILE).resolve())
+    instance = _instances.get(key)
+    if instance is not None:
+        return instance
+    with _lock:
+        instance = _instances.get(key)
+        if instance is None:
+            instance = IntentClassifier(load_examples(key))
+            _instances[key] = instance
+    return instance
+
+
+def warm_up() -> None:
+    """Train now rather than on the first message (called from a management command or WSGI start)."""
+    get_classifier()
