@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -36,17 +37,18 @@ UPLOAD_ERRORS = {
 }
 
 
-class MonthField(serializers.RegexField):
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-10"})
+class MonthField(serializers.Field):
     """``YYYY-MM`` → the first day of that month."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("error_messages", {"invalid": _("Use the form YYYY-MM, e.g. 2026-10.")})
-        super().__init__(r"^\d{4}-(0[1-9]|1[0-2])$", **kwargs)
+    default_error_messages = {"invalid": _("Use the form YYYY-MM, e.g. 2026-10.")}
+    _pattern = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
     def to_internal_value(self, data: object) -> datetime.date:
-        value = super().to_internal_value(data)
-        year, month = value.split("-")
-        return datetime.date(int(year), int(month), 1)
+        match = self._pattern.match(str(data).strip()) if isinstance(data, str) else None
+        if match is None or int(match.group(1)) < 1900:
+            self.fail("invalid")
+        return datetime.date(int(match.group(1)), int(match.group(2)), 1)
 
     def to_representation(self, value: datetime.date) -> str:
         return value.strftime("%Y-%m")
@@ -64,7 +66,7 @@ def _query(serializer_class: type, request: Request) -> dict[str, Any]:
     return serializer.validated_data
 
 
-class PensionerBriefSerializer(serializers.Serializer):
+class CasePensionerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     id_number_masked = serializers.SerializerMethodField()
@@ -206,12 +208,12 @@ class AssistantPensionerListApi(APIView):
         include_ended = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(
-        parameters=[FilterSerializer], responses={200: PensionerBriefSerializer(many=True), **ERRORS}, tags=["village"]
+        parameters=[FilterSerializer], responses={200: CasePensionerSerializer(many=True), **ERRORS}, tags=["village"]
     )
     def get(self, request: Request) -> Response:
         filters = _query(self.FilterSerializer, request)
         queryset = selectors.assistant_pensioners(actor=request.user, **filters)
-        return _page(request, self, queryset, PensionerBriefSerializer)
+        return _page(request, self, queryset, CasePensionerSerializer)
 
 
 class VillageStatusSerializer(serializers.Serializer):
@@ -254,7 +256,7 @@ class ReportItemInputSerializer(serializers.Serializer):
 
 class ReportItemOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    pensioner = PensionerBriefSerializer()
+    pensioner = CasePensionerSerializer()
     event = serializers.CharField()
     event_date = serializers.DateField()
     note = serializers.CharField()
@@ -413,7 +415,7 @@ class CaseNoteSerializer(serializers.Serializer):
 
 class CaseOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    pensioner = PensionerBriefSerializer()
+    pensioner = CasePensionerSerializer()
     category = serializers.CharField()
     category_label = serializers.CharField(source="get_category_display")
     source = serializers.CharField()
@@ -641,7 +643,7 @@ class PaymentListApi(APIView):
 
 class OverpaymentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    pensioner = PensionerBriefSerializer()
+    pensioner = CasePensionerSerializer()
     case_id = serializers.IntegerField()
     period_from = MonthField()
     period_to = MonthField()

@@ -105,13 +105,16 @@ def _ensure_duties_separated(actor: User) -> None:
         )
 
 
-def _sms(*, to: str | None, text: str, reason: str) -> None:
-    """Send through the one SMS interface; a failing provider never undoes the recorded change."""
+def _sms(*, to: str | None, text: str, reason: str, pensioner_id: int | None = None) -> None:
+    """Queue through the one SMS interface (outbox row in this transaction, unique per reason).
+
+    A failure to queue never undoes the recorded change it is about.
+    """
     if not to:
         return
     try:
         with transaction.atomic():
-            sms_send(to=to, text=settings.SMS_SIGNATURE + text, reason=reason)
+            sms_send(to=to, text=settings.SMS_SIGNATURE + text, reason=reason, pensioner_id=pensioner_id)
     except Exception:  # the report is stored; the SMS layer records and retries its own failures
         logger.exception("SMS for %s could not be queued", reason)
 
@@ -402,6 +405,7 @@ def _hold_lift(*, case: Case, actor: User, request: HttpRequest | None) -> dict[
         amount = result["back_pay"]["amount"]
         _sms(
             to=locked.phone,
+            pensioner_id=locked.pk,
             reason=f"hold_lifted:{case.pk}",
             text=_(
                 "Your pension payment has been restored after verification. Held payments of %(amount)s yuan "
@@ -504,7 +508,7 @@ def _family_death_benefit_sms(*, case: Case, pensioner: Pensioner, overpaid: Dec
     if overpaid > 0:
         text += _(" %(amount)s yuan paid after the month of death must be returned.") % {"amount": overpaid}
     for phone in sorted(phones):
-        _sms(to=phone, text=text, reason=f"death_benefits:{case.pk}:{phone}")
+        _sms(to=phone, text=text, reason=f"death_benefits:{case.pk}:{phone}", pensioner_id=pensioner.pk)
 
 
 def _suspend_for_case(*, case: Case, actor: User, request: HttpRequest | None) -> dict[str, Any]:
@@ -604,6 +608,7 @@ def _resume(*, case: Case, actor: User, checks_confirmed: bool, request: HttpReq
     )
     _sms(
         to=locked.phone,
+        pensioner_id=locked.pk,
         reason=f"resumed:{case.pk}",
         text=_(
             "Your pension has been restored. Back payment of %(amount)s yuan for %(months)d months will be paid "
@@ -761,6 +766,7 @@ def death_report_submit(
             )
             _sms(
                 to=reporter.phone,
+                pensioner_id=pensioner.pk,
                 reason=f"death_report_ack:{report.pk}",
                 text=_(
                     "We received your report of the death of %(name)s (case no. %(case)d). Payment is on hold "
