@@ -1352,9 +1352,10 @@ def ledger_seed_demo(
                     changed_at=timezone.make_aware(datetime.datetime.combine(pensioner.benefit_start, datetime.time())),
                 )
             )
-        stop = None  # first period not paid
+        stop = None  # first period not paid: a month is paid if its pay day came before the status change
         if pensioner.benefit_status != Pensioner.BenefitStatus.ACTIVE:
-            stop = month_start(pensioner.status_since)
+            since = pensioner.status_since
+            stop = month_start(since) if since <= pay_date_for(month_start(since)) else month_add(since, 1)
             if pensioner.deceased_on is not None:
                 stop = min(stop, month_add(pensioner.deceased_on, 1))
         for period in periods:
