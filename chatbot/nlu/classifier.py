@@ -45,7 +45,7 @@ class ModelConfig:
     char_ngrams: tuple[int, int] = (1, 3)
     pinyin_ngrams: tuple[int, int] = (1, 3)
     pinyin_weight: float = 0.6
-    cue_weight: float = 0.5
+    cue_weight: float = 0.3
     c: float = 20.0
 
 

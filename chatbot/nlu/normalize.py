@@ -166,9 +166,17 @@ def to_simplified(text: str) -> str:
     pattern, chars, trad = _t2s_tables()
     if not trad.intersection(text):
         return text
-    if pattern is not None:
-        text = pattern.sub(lambda m: _T2S_PHRASES[m.group(0)], text)
-    return text.translate(chars)
+    if pattern is None:
+        return text.translate(chars)
+    # Phrase matches are final (乾隆 stays 乾隆); only the text between them is converted by character.
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(text[last : match.start()].translate(chars))
+        out.append(_T2S_PHRASES[match.group(0)])
+        last = match.end()
+    out.append(text[last:].translate(chars))
+    return "".join(out)
 
 
 def _strip_noise(text: str) -> str:
