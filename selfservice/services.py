@@ -62,9 +62,9 @@ def certification_record(
         target=certification,
         details={"method": method, "valid_until": valid_until.isoformat(), "next_due": locked.next_due.isoformat()},
     )
-    from notifications.services import certification_notify  # lazy; queues "complete" SMS on commit
+    from casework.services import resumption_case_for_certification  # lazy: casework imports accounts
 
-    certification_notify(certification=certification)
+    resumption_case_for_certification(pensioner=locked, certification=certification)
     # Keep the caller's instance current (views serialise it straight after).
     pensioner.next_due = locked.next_due
     pensioner.last_certification = locked.last_certification
