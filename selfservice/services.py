@@ -65,6 +65,9 @@ def certification_record(
     from casework.services import resumption_case_for_certification  # lazy: casework imports accounts
 
     resumption_case_for_certification(pensioner=locked, certification=certification)
+    from notifications.services import certification_notify  # lazy; queues "complete" SMS on commit
+
+    certification_notify(certification=certification)
     # Keep the caller's instance current (views serialise it straight after).
     pensioner.next_due = locked.next_due
     pensioner.last_certification = locked.last_certification
