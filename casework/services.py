@@ -22,6 +22,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.roles import STAFF_ROLES, Role
@@ -1061,11 +1062,11 @@ def monthly_report_amend(
 # --- Cases: two-level approval -------------------------------------------------------------
 
 ACTION_LABELS = {
-    "assign": _("assigned"),
-    "accept": _("accepted"),
-    "approve": _("approved"),
-    "reject": _("rejected"),
-    "close": _("closed"),
+    "assign": pgettext_lazy("case step", "assign"),
+    "accept": pgettext_lazy("case step", "accept"),
+    "approve": pgettext_lazy("case step", "approve"),
+    "reject": pgettext_lazy("case step", "reject"),
+    "close": pgettext_lazy("case step", "close"),
 }
 
 
@@ -1091,7 +1092,7 @@ def _invalid_transition(case: Case, action: str) -> ConflictError:
             _("A caseworker must accept this case before it can be reviewed."), code="case_not_accepted"
         )
     return ConflictError(
-        _("This case is %(status)s; it cannot be %(action)s now.")
+        _('This case is %(status)s; the step "%(action)s" is not possible now.')
         % {"status": case.get_status_display(), "action": ACTION_LABELS[action]},
         code="case_invalid_transition",
         extra={"status": case.status},
