@@ -25,6 +25,8 @@ from backend.api.schema import ERROR_RESPONSES, ErrorSerializer
 from casework import selectors, services
 from casework.models import Case, DeathReport, MonthlyReport, MonthlyReportItem, Overpayment
 
+MAX_ID = 2**63 - 1  # database integer range: larger ids are invalid input, not a server error
+
 ERRORS = {
     **ERROR_RESPONSES,
     403: OpenApiResponse(ErrorSerializer, description="your role or duties do not allow this step"),
@@ -159,13 +161,13 @@ class DeathReportListCreateApi(APIView):
     """
 
     class InputSerializer(serializers.Serializer):
-        pensioner_id = serializers.IntegerField(min_value=1)
+        pensioner_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         date_of_death = serializers.DateField()
         place = serializers.CharField(max_length=200)
         relationship = serializers.ChoiceField(choices=DeathReport.Relationship.choices, required=False)
         note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
         evidence_ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list, max_length=50
         )
         client_request_id = serializers.UUIDField()
 
@@ -204,7 +206,7 @@ class AssistantPensionerListApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         search = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-        village_id = serializers.IntegerField(min_value=1, required=False)
+        village_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
         include_ended = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(
@@ -245,12 +247,12 @@ class AssistantVillageListApi(APIView):
 
 
 class ReportItemInputSerializer(serializers.Serializer):
-    pensioner_id = serializers.IntegerField(min_value=1)
+    pensioner_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     event = serializers.ChoiceField(choices=MonthlyReportItem.Event.choices)
     event_date = serializers.DateField()
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     evidence_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list, max_length=50
     )
 
 
@@ -302,7 +304,7 @@ class MonthlyReportListCreateApi(APIView):
     """
 
     class InputSerializer(serializers.Serializer):
-        village_id = serializers.IntegerField(min_value=1)
+        village_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         period = MonthField()
         is_zero = serializers.BooleanField()
         items = ReportItemInputSerializer(many=True, required=False, default=list, max_length=500)
@@ -310,7 +312,7 @@ class MonthlyReportListCreateApi(APIView):
         client_request_id = serializers.UUIDField()
 
     class FilterSerializer(serializers.Serializer):
-        village_id = serializers.IntegerField(min_value=1, required=False)
+        village_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
         period = MonthField(required=False)
         current_only = serializers.BooleanField(required=False, default=False)
 
@@ -469,7 +471,7 @@ class CaseListApi(APIView):
         region = serializers.RegexField(r"^[0-9]{12}$", required=False, source="region_code")
         deadline_before = serializers.DateField(required=False)
         assigned_to_me = serializers.BooleanField(required=False, default=False)
-        pensioner_id = serializers.IntegerField(min_value=1, required=False)
+        pensioner_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
     @extend_schema(
         parameters=[FilterSerializer], responses={200: CaseOutputSerializer(many=True), **ERRORS}, tags=["cases"]
@@ -502,7 +504,7 @@ class NoteInputSerializer(serializers.Serializer):
 
 class CaseAssignApi(APIView):
     class InputSerializer(serializers.Serializer):
-        assignee_id = serializers.IntegerField(min_value=1)
+        assignee_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         deadline = serializers.DateField(required=False)
 
     @extend_schema(request=InputSerializer, responses={200: CaseDetailSerializer, **ERRORS}, tags=["cases"])
@@ -592,7 +594,7 @@ class CaseNoteCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=2000)
         evidence_ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list, max_length=50
         )
 
     @extend_schema(request=InputSerializer, responses={201: CaseDetailSerializer, **ERRORS}, tags=["cases"])
