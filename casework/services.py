@@ -232,6 +232,7 @@ def evidence_resolve(*, actor: User, evidence_ids: Sequence[int], field: str = "
 # --- Cases: opening ------------------------------------------------------------------------
 
 
+@transaction.atomic
 def case_open(
     *,
     pensioner: Pensioner,
@@ -280,6 +281,7 @@ def _pensioner_locked(pensioner: Pensioner | int) -> Pensioner:
     return Pensioner.objects.select_for_update().select_related("region").get(pk=pk)
 
 
+@transaction.atomic
 def benefit_hold(
     *,
     pensioner: Pensioner,

@@ -127,3 +127,16 @@ def test_two_different_reports_at_once_share_one_case():
     assert outcomes[0][1] == outcomes[1][1]
     case = Case.objects.get()
     assert len(case.details["reports"]) == 2
+
+
+def test_case_open_and_benefit_hold_work_outside_a_transaction():
+    """Other apps call these from plain (autocommit) code; the row locks need their own transaction."""
+    from tests.factories import PensionerFactory
+
+    pensioner = PensionerFactory()
+    case = services.case_open(pensioner=pensioner, category="suspected_death", source="data_comparison")
+    joined = services.case_open(pensioner=pensioner, category="suspected_death", source="data_comparison")
+    assert joined.pk == case.pk
+    assert services.benefit_hold(pensioner=pensioner, case=joined, actor=None) is True
+    pensioner.refresh_from_db()
+    assert pensioner.suspension_reason == "death_report"
