@@ -246,6 +246,10 @@ FACECHECK_MODEL_DIR = Path(
 # chatbot
 # Below this classifier probability the bot asks one clarifying question instead of answering.
 CHATBOT_CONFIDENCE_THRESHOLD = env.float("CHATBOT_CONFIDENCE_THRESHOLD", default=0.45)
+# After this pause a new conversation starts (any half-finished flow is dropped).
+CHATBOT_CONVERSATION_IDLE_MINUTES = env.int("CHATBOT_CONVERSATION_IDLE_MINUTES", default=30)
+# A second hand-off request from the same phone within this window does not create another callback.
+CHATBOT_CALLBACK_DEDUPE_HOURS = env.int("CHATBOT_CALLBACK_DEDUPE_HOURS", default=24)
 # end chatbot
 
 # notifications

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from chatbot import apis
 
 app_name = "chatbot"
-urlpatterns: list = []
+urlpatterns = [
+    path("chatbot/messages", apis.ChatbotMessagesApi.as_view(), name="messages"),
+]
