@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.idnumbers import upgrade_15_to_18
 from accounts.models import Pensioner, RelativeLink
 from accounts.phones import mask_phone, normalize_mainland_mobile
 from accounts.services import audit_record
@@ -152,6 +153,11 @@ def _date(day: datetime.date | None) -> str:
     return date_format(day, "Y年n月j日") if day else ""
 
 
+def _full_id(number: str) -> str:
+    """Legacy 15-digit numbers compare as their 18-character form."""
+    return upgrade_15_to_18(number) if len(number) == 15 else number
+
+
 def _hotline() -> str:
     return settings.SERVICE_HOTLINE
 
@@ -256,11 +262,16 @@ class Dialogue:
             turn.reply = self._cancel()
             return turn
         state = self.conversation.state
+        flow_intent = self._flow_intent(state)
         slot_reply = self._slot(state, prediction) if state != IDLE else None
         if slot_reply is not None:
-            return Turn(slot_reply, prediction.intent, prediction.confidence, prediction.source)
+            return Turn(slot_reply, flow_intent or prediction.intent, prediction.confidence, "flow")
         if state != IDLE:
             self._reset()  # the person moved on to something else
+        if self._foreign_id_number(prediction):
+            self.conversation.misses = 0
+            turn.reply = self._not_yours()
+            return turn
         if not self._confident(prediction):
             turn.reply = self._miss(prediction)
             return turn
@@ -268,6 +279,21 @@ class Dialogue:
         self.conversation.last_intent = prediction.intent
         turn.reply = self._intent(prediction.intent, prediction)
         return turn
+
+    def _flow_intent(self, state: str) -> str:
+        if state.startswith("death_"):
+            return Intent.REPORT_DEATH
+        if state.startswith("handoff_"):
+            return Intent.HUMAN
+        if state == PICK_PERSON:
+            purpose = self.slots.get("purpose", "")
+            return purpose if purpose in Intent.__members__.values() else Intent.HOW_TO_CERTIFY
+        return ""
+
+    def _foreign_id_number(self, prediction: Prediction) -> bool:
+        """An ID number that is not one of my people's: whatever was asked, say nothing about it."""
+        mine = {p.id_number for p in self.audience.people}
+        return any(_full_id(number) not in mine for number in prediction.text.id_numbers)
 
     @staticmethod
     def _confident(prediction: Prediction) -> bool:
@@ -356,7 +382,7 @@ class Dialogue:
             return "none", []
         people = self.audience.people
         for number in prediction.text.id_numbers:
-            match = [p for p in people if p.id_number == number]
+            match = [p for p in people if p.id_number == _full_id(number)]
             if not match:
                 return "other", []  # someone else's ID number: reveal nothing, not even existence
             return "person", match
