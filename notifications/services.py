@@ -29,6 +29,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -84,11 +85,15 @@ def _earliest_send(kind: SmsKind, now: datetime.datetime) -> datetime.datetime:
     return selectors.quiet_hours_end(now) or now
 
 
+@lru_cache(maxsize=1)
+def _status_callback_path() -> str:
+    return reverse("notifications:sms-status-callback")
+
+
 def _status_callback_url(outbox_id: int) -> str | None:
     if not settings.SMS_STATUS_CALLBACK:
         return None
-    path = reverse("notifications:sms-status-callback")
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}?o={outbox_id}"
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{_status_callback_path()}?o={outbox_id}"
 
 
 def sms_send(
