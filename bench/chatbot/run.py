@@ -69,6 +69,11 @@ def bench_understanding(repeat: int) -> None:
     long_inputs = [(text * (5000 // max(len(text), 1) + 1))[:5000] for text in dev[::7]]
     worst = time_understanding(long_inputs * 2)
     print(f"understanding, 5,000-character inputs: {percentiles(worst)}")
+    # Inputs made to hurt regular expressions: long digit, letter, dot and punctuation runs.
+    hostile = ["1" * 5000, "asd" * 1700, "1." * 2500, "<a" * 2500, "十月" * 2500, "12 " * 1700, "&amp;" * 1000]
+    hostile += ["".join(chr(0x30 + (i * 7919 + j * 31) % 75) for j in range(5000)) for i in range(13)]
+    adversarial = time_understanding(hostile * 5)
+    print(f"understanding, hostile 5,000-character inputs: {percentiles(adversarial)}")
 
 
 def setup_django(database: str) -> str:

@@ -41,7 +41,8 @@ _SCRIPT_RE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | r
 _TAG_RE = re.compile(r"</?[a-zA-Z!][^<>]{0,300}>")
 _URL_RE = re.compile(
     r"(?:https?://|www\.)[^\s\u4e00-\u9fff]+"
-    r"|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:cn|com|net|top|xyz|cc)\b[^\s\u4e00-\u9fff]*",
+    # Bounded labels and a left boundary: a 2,000-letter run must not cost quadratic backtracking.
+    r"|(?<![a-z0-9-])[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.(?:cn|com|net|top|xyz|cc)\b[^\s\u4e00-\u9fff]*",
     re.IGNORECASE,
 )
 # ID numbers as typed or dictated: 18 characters (last may be X) or legacy 15 digits, optionally
@@ -61,7 +62,7 @@ _DATE_RE = re.compile(
     r"|[0-9]{4}\s*年"
     r"|[0-9]{1,2}\s*[日号](?![码])"
 )
-_MONEY_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*(?:元|块钱|块|rmb)")
+_MONEY_RE = re.compile(r"(?<![0-9.])[0-9]{1,12}(?:\.[0-9]{1,2})?\s*(?:元|块钱|块|rmb)")
 _NUM_RE = re.compile(r"[0-9]{3,}")
 _KEEP_NUMBERS = frozenset({"12333"})  # the national hotline is a word, not a number
 _PUNCT_SPACE_RE = re.compile(r"[^\w\s]|_")
