@@ -241,6 +241,22 @@ if not DEBUG:
 FACECHECK_MODEL_DIR = Path(
     env.str("FACECHECK_MODEL_DIR", default=str(BASE_DIR.parent / "shared" / "models" / "face_pack_dev"))
 )
+# Optional: a detector file replacing the pack's one; a second recogniser asked only in the fusion band.
+FACECHECK_DETECTOR_FILE = env.str("FACECHECK_DETECTOR_FILE", default="")
+FACECHECK_SECOND_RECOGNIZER_FILE = env.str("FACECHECK_SECOND_RECOGNIZER_FILE", default="")
+FACECHECK_DET_SIZE = env.int("FACECHECK_DET_SIZE", default=640)
+FACECHECK_ORT_THREADS = env.int("FACECHECK_ORT_THREADS", default=0)  # 0: one per core
+FACECHECK_MAX_UPLOAD_BYTES = env.int("FACECHECK_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+FACECHECK_MAX_PIXELS = env.int("FACECHECK_MAX_PIXELS", default=50_000_000)
+# Per recogniser (or "primary+second" when fusing); chosen with facecheck_eval, see docs/facecheck.md.
+FACECHECK_THRESHOLDS = {
+    "mobilefacenet_ms1m_128d@b7120c095d60094f": {
+        "accept": 0.46,
+        "reject": 0.36,
+        "replay": 0.95,
+        "duplicate": 0.65,
+    },
+}
 # end facecheck
 
 # chatbot
