@@ -46,6 +46,7 @@ from notifications.sms import (
     URGENT_KINDS,
     Lookup,
     SmsBackend,
+    SmsError,
     SmsKind,
     SmsMessage,
     SmsOptedOutError,
@@ -372,10 +373,16 @@ def sms_outbox_send(*, outbox_id: int, backend: SmsBackend | None = None) -> str
     verdict = _still_applies([row], now).get(row.pk)
     if verdict is not None:
         return verdict[0] if _skip(row, *verdict) else "skipped"
+    if backend is None:
+        try:
+            backend = get_backend()
+        except SmsError as exc:  # e.g. twilio not configured: the row stays pending for the drain
+            logger.error("SMS backend unavailable: %s", exc)
+            return "backend_unavailable"
     token = uuid.uuid4().hex
     if not _claim(row, now=now, token=token):
         return "skipped"
-    return _deliver(row, backend=backend or get_backend(), token=token)
+    return _deliver(row, backend=backend, token=token)
 
 
 @dataclass

@@ -196,3 +196,13 @@ def test_the_sweeper_requeues_when_twilio_has_no_such_message(twilio):
     with time_machine.travel(DAY + datetime.timedelta(minutes=11), tick=False):
         assert sms_outbox_sweep().requeued == 1
     assert SmsOutbox.objects.get().status == "pending"
+
+
+def test_without_twilio_credentials_nothing_is_claimed_and_the_row_waits(settings):
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = ""
+    row = outbox_row()
+    with time_machine.travel(DAY, tick=False):
+        assert sms_outbox_send(outbox_id=row.pk) == "backend_unavailable"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("pending", 0)
