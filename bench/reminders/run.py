@@ -18,7 +18,9 @@ Steps, in the order of the daily job: ``suspend`` (past the 30-day grace, throug
 one pensioner at a time), ``plan`` (reminders 30/7/1, overdue notices, suspension notices,
 certification backstop), then both again the same day (must create 0), then the next day's plan
 (the steady-state daily increment), then ``drain``: sending ``--send`` rows through the
-in-memory backend at an unlimited rate.
+in-memory backend at an unlimited rate, first by one process, then by ``--drain-workers``
+processes at once (as a cluster with several workers would), followed by a check that no row
+was claimed twice.
 """
 
 from __future__ import annotations
@@ -269,6 +271,19 @@ def step_plan(day: datetime.date) -> dict[str, object]:
     }
 
 
+def step_check() -> dict[str, object]:
+    """After parallel drains: every row sent at most once (one claim each), nothing left sending."""
+    from django.db.models import Count
+
+    from notifications.models import SmsOutbox
+
+    statuses = dict(SmsOutbox.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return {
+        "statuses": statuses,
+        "sent_rows_claimed_more_than_once": SmsOutbox.objects.filter(status="sent", attempts__gt=1).count(),
+    }
+
+
 def step_drain(limit: int) -> dict[str, object]:
     from django.utils import timezone
 
@@ -276,7 +291,10 @@ def step_drain(limit: int) -> dict[str, object]:
     from notifications.services import sms_outbox_drain
     from notifications.sms import MemoryBackend
 
-    SmsOutbox.objects.filter(status="pending").update(send_after=timezone.now() - datetime.timedelta(seconds=1))
+    now = timezone.now()
+    SmsOutbox.objects.filter(status="pending", send_after__gt=now).update(
+        send_after=now - datetime.timedelta(seconds=1)
+    )
     pending = SmsOutbox.objects.filter(status="pending").count()
     started = time.perf_counter()
     result = sms_outbox_drain(limit=limit, rate=0, budget_seconds=3600, backend=MemoryBackend())
@@ -309,6 +327,8 @@ def run_step(args: argparse.Namespace) -> None:
         figures = step_suspend(day)
     elif args.name == "plan":
         figures = step_plan(day)
+    elif args.name == "check":
+        figures = step_check()
     else:
         figures = step_drain(args.send)
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -331,17 +351,41 @@ def spawn(db: str, name: str, *extra: str) -> dict[str, object]:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+def parallel_drain(db: str, workers: int, total: int) -> None:
+    """``workers`` drain processes at once over the same outbox, like a cluster with several workers."""
+    command = [sys.executable, __file__, "step", "drain", "--send", str(total // workers)]
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(command, env=environment(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(workers)
+    ]
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate()
+        if process.returncode:
+            sys.exit(f"parallel drain failed:\n{stderr[-3000:]}")
+        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    wall = time.perf_counter() - started
+    handled = sum(result["handled"] for result in results)
+    print(
+        f"drain with {workers} processes at once: handled {handled:,} in {wall:.1f} s = {handled / wall:.0f}/s "
+        f"(including process start-up); per process: {[result['per_second'] for result in results]}/s",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
     step = sub.add_parser("step")
-    step.add_argument("name", choices=["seed", "suspend", "plan", "drain"])
+    step.add_argument("name", choices=["seed", "suspend", "plan", "drain", "check"])
     step.add_argument("--pensioners", type=int, default=1_000_000)
     step.add_argument("--day", default="")
     step.add_argument("--send", type=int, default=50_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--pensioners", type=int, default=1_000_000)
     parser.add_argument("--send", type=int, default=50_000)
+    parser.add_argument("--drain-workers", type=int, default=4, help="then drain again with this many processes")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     if args.command == "step":
@@ -368,6 +412,9 @@ def main() -> None:
         for label, name, extra in steps:
             figures = spawn(args.db, name, *extra)
             print(f"{label}: {json.dumps(figures, ensure_ascii=False)}", flush=True)
+        if args.drain_workers > 1:
+            parallel_drain(args.db, args.drain_workers, args.send)
+            print(f"check: {json.dumps(spawn(args.db, 'check'), ensure_ascii=False)}", flush=True)
     finally:
         if not args.keep:
             drop_database(args.db)
