@@ -257,6 +257,12 @@ FACECHECK_THRESHOLDS = {
         "duplicate": 0.65,
     },
 }
+FACECHECK_DAILY_ATTEMPTS = env.int("FACECHECK_DAILY_ATTEMPTS", default=5)  # compared selfies per pensioner per day
+FACECHECK_DAILY_SUBMISSIONS = env.int("FACECHECK_DAILY_SUBMISSIONS", default=20)  # incl. unusable photos
+FACECHECK_PHASH_MAX_DISTANCE = env.int("FACECHECK_PHASH_MAX_DISTANCE", default=6)  # of 64 bits: "same picture"
+FACECHECK_RETRY_WINDOW_SECONDS = env.int("FACECHECK_RETRY_WINDOW_SECONDS", default=600)  # same upload = same answer
+FACECHECK_AGEING_MAX_TEMPLATES = env.int("FACECHECK_AGEING_MAX_TEMPLATES", default=3)
+FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default="15 2 * * *")
 # end facecheck
 
 # chatbot

@@ -6,3 +6,6 @@ class FacecheckConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "facecheck"
     verbose_name = _("facecheck")
+
+    def ready(self) -> None:
+        from facecheck import checks  # noqa: F401 - registers the system check

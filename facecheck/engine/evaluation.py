@@ -132,7 +132,9 @@ def evaluate_pairs(engine: Any, pairs: list[Pair], images: Path, *, progress: An
     failures: dict[str, str] = {}
     for done, name in enumerate(names, start=1):
         try:
-            faces[name] = engine.analyze_bytes((images / name).read_bytes())
+            face = engine.analyze_bytes((images / name).read_bytes())
+            face.source_bgr = None  # only the embedding (and crop, for the second model) is needed
+            faces[name] = face
         except FaceImageError as exc:
             failures[name] = exc.code
         if progress is not None:

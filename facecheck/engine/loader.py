@@ -206,6 +206,7 @@ def get_engine(config: EngineConfig | None = None) -> Any:
 
 
 def _hashable(config: EngineConfig) -> Any:
+    """What identifies a loaded engine; thresholds are decision settings read at decision time."""
     return (
         str(config.model_dir),
         str(config.detector_file),
@@ -219,7 +220,6 @@ def _hashable(config: EngineConfig) -> Any:
         config.max_pixels,
         config.work_side,
         config.quality,
-        repr(sorted(config.thresholds.items())),
     )
 
 

@@ -40,6 +40,7 @@ class FaceResult:
     face_phash: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     second_embedding: np.ndarray | None = None
+    source_bgr: np.ndarray | None = None  # the decoded photo, kept for storage by the caller
 
     def second(self, engine: FaceEngine) -> np.ndarray:
         """Second-opinion embedding, computed lazily: it is slow and only the review band needs it."""
@@ -70,9 +71,17 @@ class FaceEngine:
     def embedding_dim(self) -> int:
         return self.pack.embedding_dim
 
-    def thresholds(self) -> dict[str, float]:
-        """Thresholds for the loaded recogniser(s): by model id first, then by file name."""
-        return thresholds_for(self.config.thresholds, self.pack.recognizer_file, self.pack.second_file)
+    def thresholds(self, table: dict[str, dict[str, float]] | None = None) -> dict[str, float]:
+        """Thresholds for the loaded recogniser(s), from ``table`` or, by default, from settings.
+
+        Read at decision time (not frozen at load) so a changed setting applies without reloading models.
+        """
+        if table is None:
+            from django.conf import settings
+
+            table = getattr(settings, "FACECHECK_THRESHOLDS", None) if settings.configured else None
+            table = table if table is not None else self.config.thresholds
+        return thresholds_for(table, self.pack.recognizer_file, self.pack.second_file)
 
     # -- stages ----------------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -166,6 +175,7 @@ class FaceEngine:
         result = self.analyze(image.bgr)
         result.image_sha256 = image.sha256
         result.image_phash = phash64(image.bgr)
+        result.source_bgr = image.bgr
         result.timings["decode"] = t1 - t0
         return result
 
