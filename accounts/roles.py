@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "casework.view_paymentledger",
         "casework.view_overpayment",
         "casework.view_payeeaccount",
+        "chatbot.view_callbackrequest",
+        "chatbot.change_callbackrequest",
     ),
     Role.REVIEWER: (
         "accounts.view_pensioner",
@@ -70,5 +72,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "casework.view_overpayment",
         "casework.view_payeeaccount",
         "casework.change_payeeaccount",
+        "chatbot.view_callbackrequest",
+        "chatbot.change_callbackrequest",
     ),
 }

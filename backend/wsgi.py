@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 application = get_wsgi_application()
+
+from backend.warmup import warm_up_process  # noqa: E402 - needs the configured app registry
+
+warm_up_process()
