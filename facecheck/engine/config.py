@@ -22,14 +22,14 @@ class QualityLimits:
     # Eye-centre to mouth-centre distance in pixels of the decoded image (41 px in the 112 px crop).
     min_face_size: float = 20.0
     # A second face counts when its box area is at least this fraction of the largest face.
-    second_face_area_ratio: float = 0.25
+    second_face_area_ratio: float = 0.5
     # Mean luma (0-255) of the aligned face crop.
     min_brightness: float = 40.0
     max_brightness: float = 225.0
     # Share of the face crop that is blown out (luma >= 250).
     max_overexposed: float = 0.35
     # Variance of the Laplacian over the variance of the grey levels (x100) of the 112 px face crop.
-    min_sharpness: float = 3.0
+    min_sharpness: float = 2.0
     # Head pose estimated from the 5 landmarks, in degrees.
     max_yaw: float = 45.0
     max_pitch: float = 30.0
@@ -49,6 +49,8 @@ class EngineConfig:
     # If nothing is found, retry once on a padded copy (faces that fill the frame) with this threshold.
     retry_det_thresh: float = 0.35
     flip_average: bool = True
+    # False only for diagnostics (facecheck_eval --no-quality-gates): largest face, no gates.
+    quality_gates: bool = True
     ort_threads: int = 0  # 0 = onnxruntime's default (one per core)
     max_bytes: int = 10 * 1024 * 1024
     max_pixels: int = 50_000_000

@@ -215,6 +215,7 @@ def _hashable(config: EngineConfig) -> Any:
         config.det_thresh,
         config.retry_det_thresh,
         config.flip_average,
+        config.quality_gates,
         config.ort_threads,
         config.max_bytes,
         config.max_pixels,

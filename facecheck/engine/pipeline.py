@@ -125,7 +125,7 @@ class FaceEngine:
         areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
         best = int(np.argmax(areas))
         others = np.delete(areas, best)
-        if np.any(others >= self.config.quality.second_face_area_ratio * areas[best]):
+        if self.config.quality_gates and np.any(others >= self.config.quality.second_face_area_ratio * areas[best]):
             raise errors.FaceImageError(errors.FACE_MULTIPLE, details={"faces": len(boxes)})
         return best
 
@@ -193,11 +193,12 @@ class FaceEngine:
         quality = FaceQuality(
             **{**quality.__dict__, "brightness": brightness, "overexposed": overexposed, "sharpness": sharpness}
         )
-        if self._cut_off(kps, bgr.shape, quality.eye_distance):
-            raise errors.FaceImageError(errors.FACE_CUT_OFF, details=quality.as_dict())
-        failed = check_gates(quality, self.config.quality)
-        if failed:
-            raise errors.FaceImageError(failed, details=quality.as_dict())
+        if self.config.quality_gates:
+            if self._cut_off(kps, bgr.shape, quality.eye_distance):
+                raise errors.FaceImageError(errors.FACE_CUT_OFF, details=quality.as_dict())
+            failed = check_gates(quality, self.config.quality)
+            if failed:
+                raise errors.FaceImageError(failed, details=quality.as_dict())
         t2 = time.perf_counter()
         embedding = self.embed(aligned)
         t3 = time.perf_counter()

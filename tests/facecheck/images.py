@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -36,6 +37,7 @@ def load_rgb(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
+@functools.lru_cache(maxsize=2)
 def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     """A valid greyscale PNG of ``width`` x ``height`` black pixels: ~400 KB on disk, 400 MB decoded."""
 

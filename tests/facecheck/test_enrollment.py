@@ -148,8 +148,7 @@ def test_accept_below_the_ageing_threshold_adds_no_template(engine, lfw, setting
     pensioner = PensionerFactory()
     user = pensioner_user(pensioner)
     services.face_template_enroll(pensioner=pensioner, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
-    key = next(iter(settings.FACECHECK_THRESHOLDS))
-    settings.FACECHECK_THRESHOLDS = {key: {**settings.FACECHECK_THRESHOLDS[key], "ageing": 0.9}}
+    settings.FACECHECK_THRESHOLDS = {k: {**v, "ageing": 0.9} for k, v in settings.FACECHECK_THRESHOLDS.items()}
     assert _verify(pensioner, user, "Colin_Powell_0198.jpg").attempt.result == "accepted"
     assert not FaceTemplate.objects.filter(pensioner=pensioner, kind="ageing").exists()
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from facecheck.engine import matching
 from facecheck.engine.config import EngineConfig
-from facecheck.engine.loader import FaceModelConfigError, ModelFile, ModelPack, reset_engines
+from facecheck.engine.loader import FaceModelConfigError, ModelFile, ModelPack
 
 from .images import SHARED
 
@@ -25,13 +25,6 @@ def dev_pack() -> Path:
     if not DETECTOR.is_file() or not RECOGNIZER.is_file():
         pytest.skip(f"development face pack not available at {DEV_PACK}")
     return DEV_PACK
-
-
-@pytest.fixture
-def _fresh_engines():  # type: ignore[no-untyped-def]
-    reset_engines()
-    yield
-    reset_engines()
 
 
 def _pack(directory: Path, *files: Path) -> Path:
@@ -143,13 +136,13 @@ def test_install_pack_refuses_a_pack_without_recogniser(tmp_path, dev_pack):
         call_command("facecheck_install_pack", str(source), dest=str(tmp_path / "dest"))
 
 
-def test_health_check_reports_the_model(settings, dev_pack, capsys, _fresh_engines):
+def test_health_check_reports_the_model(settings, dev_pack, capsys):
     call_command("facecheck_check")
     out = capsys.readouterr().out
     assert "mobilefacenet_ms1m_128d@b7120c095d60094f" in out and "face models OK" in out
 
 
-def test_health_check_fails_clearly_when_models_are_missing(settings, tmp_path, _fresh_engines):
+def test_health_check_fails_clearly_when_models_are_missing(settings, tmp_path):
     settings.FACECHECK_MODEL_DIR = tmp_path / "not-installed"
     with pytest.raises(CommandError, match=r"face models unusable: FACECHECK_MODEL_DIR .*not-installed does not exist"):
         call_command("facecheck_check")

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from facecheck.engine import evaluation
+from facecheck.engine.config import EngineConfig
 from facecheck.engine.loader import FaceModelConfigError, get_engine
 
 
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=0, help="only the first N pairs (quick checks)")
         parser.add_argument("--scores-out", type=Path, help="also write left,right,same,score,primary,second")
         parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        parser.add_argument(
+            "--no-quality-gates",
+            action="store_true",
+            help="diagnostic only, NOT the endpoint pipeline: keep the largest face, skip the multi-face and "
+            "quality gates (a face that is not detected still counts as a rejection)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         pairs_path = Path(options["pairs"])
@@ -46,14 +53,24 @@ class Command(BaseCommand):
         if not pairs:
             raise CommandError(f"{pairs_path} has no pairs")
         try:
-            engine = get_engine()
+            config = EngineConfig.from_settings(quality_gates=not options["no_quality_gates"])
+            engine = get_engine(config)
         except FaceModelConfigError as exc:
             raise CommandError(str(exc)) from exc
 
         progress = None if options["quiet"] else _Progress(sys.stderr)
-        result = evaluation.evaluate_pairs(engine, pairs, images, progress=progress)
+        try:
+            result = evaluation.evaluate_pairs(engine, pairs, images, progress=progress)
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from exc
         for line in result.report.lines():
             self.stdout.write(line)
+        if result.failures and not options["quiet"]:
+            counts: dict[str, int] = {}
+            for code in result.failures.values():
+                counts[code] = counts.get(code, 0) + 1
+            summary = ", ".join(f"{code} {n}" for code, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+            sys.stderr.write(f"failed images by reason: {summary}\n")
         if options["scores_out"]:
             with Path(options["scores_out"]).open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
