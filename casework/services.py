@@ -514,17 +514,49 @@ def _family_death_benefit_sms(*, case: Case, pensioner: Pensioner, overpaid: Dec
         _sms(to=phone, text=text, reason=f"death_benefits:{case.pk}:{phone}", pensioner_id=pensioner.pk)
 
 
+def benefit_suspend(
+    *,
+    pensioner: Pensioner,
+    reason: str,
+    actor: User | None,
+    request: HttpRequest | None = None,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Stop payment: the one suspension service (back office cases and the overdue schedule).
+
+    Locks the row; a terminated benefit stays terminated. Returns whether the status changed now.
+    """
+    locked = _pensioner_locked(pensioner)
+    if locked.benefit_status == Pensioner.BenefitStatus.TERMINATED:
+        return False
+    locked.benefit_status = Pensioner.BenefitStatus.SUSPENDED
+    locked.suspension_reason = reason
+    locked.status_since = timezone.localdate()
+    locked.save(update_fields=["benefit_status", "suspension_reason", "status_since"])
+    audit_record(
+        actor=actor,
+        action="pensioner.suspend",
+        target=locked,
+        details={"reason": reason, **(details or {})},
+        request=request,
+    )
+    pensioner.benefit_status, pensioner.suspension_reason = locked.benefit_status, locked.suspension_reason
+    pensioner.status_since = locked.status_since
+    return True
+
+
 def _suspend_for_case(*, case: Case, actor: User, request: HttpRequest | None) -> dict[str, Any]:
     """Imprisonment, missing, lost nationality, duplicate receipt confirmed: stop payment pending the
     final decision on entitlement (which this system does not take)."""
-    locked = _pensioner_locked(case.pensioner_id)
-    if locked.benefit_status == Pensioner.BenefitStatus.TERMINATED:
-        return {"suspended": False, "status": locked.benefit_status}
-    locked.benefit_status = Pensioner.BenefitStatus.SUSPENDED
-    locked.suspension_reason = Pensioner.SuspensionReason.CASE
-    locked.status_since = timezone.localdate()
-    locked.save(update_fields=["benefit_status", "suspension_reason", "status_since"])
-    audit_record(actor=actor, action="pensioner.suspend", target=locked, details={"case": case.pk}, request=request)
+    suspended = benefit_suspend(
+        pensioner=case.pensioner,
+        reason=Pensioner.SuspensionReason.CASE,
+        actor=actor,
+        request=request,
+        details={"case": case.pk},
+    )
+    if not suspended:
+        return {"suspended": False, "status": Pensioner.BenefitStatus.TERMINATED}
     return {"suspended": True}
 
 

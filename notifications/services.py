@@ -896,37 +896,6 @@ def certification_notify(*, certification: Any) -> None:
 # --- Suspension after the grace period --------------------------------------------------------
 
 
-def _casework_suspend() -> Callable[..., Any] | None:
-    try:
-        from casework.services import benefit_suspend
-    except ImportError:
-        return None
-    return benefit_suspend
-
-
-def _benefit_suspend_minimal(*, pensioner: Pensioner, today: datetime.date) -> None:
-    """TEMPORARY stand-in until ``casework.services.benefit_suspend`` exists (then that is used).
-
-    Same effect the back office would have: status, reason, date, and an audit event.
-    """
-    from accounts.services import audit_record  # lazy: accounts.services imports this module
-
-    pensioner.benefit_status = Pensioner.BenefitStatus.SUSPENDED
-    pensioner.suspension_reason = Pensioner.SuspensionReason.OVERDUE
-    pensioner.status_since = today
-    pensioner.save(update_fields=["benefit_status", "suspension_reason", "status_since"])
-    audit_record(
-        actor=None,
-        action="pensioner.suspend",
-        target=pensioner,
-        details={
-            "reason": Pensioner.SuspensionReason.OVERDUE,
-            "next_due": pensioner.next_due.isoformat(),
-            "by": "notifications.overdue_suspend",
-        },
-    )
-
-
 def overdue_suspend(*, today: datetime.date | None = None) -> int:
     """Suspend everyone still uncertified a full grace period after the due date. Returns how many.
 
@@ -936,7 +905,8 @@ def overdue_suspend(*, today: datetime.date | None = None) -> int:
     """
     today = today or selectors.local_today()
     grace = settings.OVERDUE_GRACE_DAYS
-    suspend = _casework_suspend()
+    from casework.services import benefit_suspend  # lazy: casework imports this module
+
     ids = selectors.pensioners_to_suspend(today=today, grace_days=grace).values_list("pk", flat=True)
     count = 0
     for chunk in _chunks(ids.iterator(chunk_size=2000), 200):
@@ -952,10 +922,12 @@ def overdue_suspend(*, today: datetime.date | None = None) -> int:
                         )
                         if pensioner is None:
                             continue
-                        if suspend is not None:
-                            suspend(pensioner=pensioner, reason=Pensioner.SuspensionReason.OVERDUE, actor=None)
-                        else:
-                            _benefit_suspend_minimal(pensioner=pensioner, today=today)
+                        benefit_suspend(
+                            pensioner=pensioner,
+                            reason=Pensioner.SuspensionReason.OVERDUE,
+                            actor=None,
+                            details={"next_due": pensioner.next_due.isoformat(), "by": "notifications.overdue_suspend"},
+                        )
                         count += 1
                 except Exception:
                     logger.exception("Could not suspend pensioner %s for overdue certification", pensioner_id)
