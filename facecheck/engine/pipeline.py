@@ -90,6 +90,8 @@ class FaceEngine:
         self.detect(blank)
         crop = np.full((self.pack.crop_size, self.pack.crop_size, 3), 127, dtype=np.uint8)
         self.embed(crop)
+        if self.pack.second is not None:
+            self.embed_second(crop)
         self._warm.set()
 
     def decode(self, data: bytes) -> DecodedImage:
