@@ -247,3 +247,31 @@ def test_attempt_photo_served_to_staff_in_scope(engine, lfw):
         client_for(UserFactory(roles=["relative"])).get("/api/v1/facecheck/attempts/nonsense/photo").status_code == 404
     )
     assert FaceAttempt.objects.count() == 1
+
+
+# -- admin ------------------------------------------------------------------------------------------
+def test_admin_add_form_enrolls_through_the_service(engine, lfw, client):
+    admin_user = StaffFactory(is_superuser=True)
+    client.force_login(admin_user)
+    pensioner = PensionerFactory()
+    response = client.post(
+        "/admin/facecheck/facetemplate/add/",
+        {"pensioner": pensioner.pk, "image": SimpleUploadedFile("id.jpg", _photo("Colin_Powell_0001.jpg"))},
+    )
+    assert response.status_code == 302, response.content[:500]
+    template = FaceTemplate.objects.get(pensioner=pensioner)
+    assert template.enrolled_by == admin_user and template.is_active
+    assert client.get(f"/admin/facecheck/facetemplate/{template.pk}/change/").status_code == 200
+    assert client.get("/admin/facecheck/faceattempt/").status_code == 200
+
+
+def test_admin_add_form_shows_the_gate_hint(engine, lfw, client):
+    client.force_login(StaffFactory(is_superuser=True))
+    pensioner = PensionerFactory()
+    response = client.post(
+        "/admin/facecheck/facetemplate/add/",
+        {"pensioner": pensioner.pk, "image": SimpleUploadedFile("id.jpg", b"not a photo")},
+    )
+    assert response.status_code == 200
+    assert "无法识别这个文件" in response.content.decode()
+    assert not FaceTemplate.objects.exists()
