@@ -171,12 +171,16 @@ def main() -> None:
         env=env,
     )
     try:
-        for _ in range(100):
+        # Workers load the face models and train the chatbot classifier before serving (WARM_UP_ON_START).
+        for _ in range(300):
             try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/api/v1/ping")
+                probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+                probe.request("GET", "/api/v1/ping")
+                probe.getresponse().read()
                 break
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.5)
+        time.sleep(5)  # the second worker finishes its warm-up too
         endpoints = {"trivial (/api/v1/ping)": "/api/v1/ping", "status": "/api/v1/certification/status"}
         for path in endpoints.values():
             hammer(path, token, 2, max(args.concurrency))  # warm up connections and caches
