@@ -74,8 +74,13 @@ def pensioner_get_for_actor(*, actor: User, pensioner_id: int | str) -> Pensione
 
 
 def pensioner_of_user(*, user: User) -> Pensioner | None:
-    """The registry row of a pensioner who logged in, if any (the hot path of the status screen:
-    one join, no ordering; ``user`` is unique so ``get`` is exact)."""
+    """The registry row of a pensioner who logged in, if any.
+
+    Token authentication already loads it with the user (``accounts.auth``); otherwise one query
+    with one join and no ordering (``user`` is unique, so ``get`` is exact).
+    """
+    if User.pensioner.is_cached(user):
+        return getattr(user, "pensioner", None)
     try:
         return Pensioner.objects.select_related("last_certification").get(user_id=user.pk)
     except Pensioner.DoesNotExist:

@@ -1,6 +1,7 @@
 """Shared OpenAPI pieces so every operation documents the one error shape."""
 
 from drf_spectacular import openapi
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -28,3 +29,9 @@ class AutoSchema(openapi.AutoSchema):
             outer, inner = qualname.rsplit(".", 1)
             return outer.replace(".", "") + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+
+class TokenAuthenticationScheme(KnoxTokenScheme):
+    """Our knox subclass documents itself as knox's bearer scheme."""
+
+    target_class = "accounts.auth.TokenAuthentication"

@@ -197,3 +197,24 @@ def test_beyond_the_device_limit_the_oldest_device_is_logged_out(api_client, sms
     assert api_client.get("/api/v1/me").status_code == 401
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[2]}")
     assert api_client.get("/api/v1/me").status_code == 200
+
+
+def test_an_expired_token_is_refused_and_deleted():
+    user = UserFactory()
+    client = client_for(user)
+    AuthToken.objects.filter(user=user).update(expiry=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get("/api/v1/me").status_code == 401
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+def test_the_daily_purge_deletes_only_expired_tokens():
+    from accounts.tasks import tokens_expired_purge
+
+    user = UserFactory()
+    client_for(user)
+    client_for(user)
+    AuthToken.objects.filter(pk=AuthToken.objects.filter(user=user).first().pk).update(
+        expiry=timezone.now() - datetime.timedelta(days=1)
+    )
+    assert tokens_expired_purge() == 1
+    assert AuthToken.objects.filter(user=user).count() == 1

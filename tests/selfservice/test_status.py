@@ -155,3 +155,10 @@ def test_benefit_status_is_reported():
     body = client_for(pensioner_user(pensioner)).get("/api/v1/certification/status").json()
     assert (body["state"], body["benefit_status"]) == ("suspended", "suspended")
     assert body["display"]["action"] == "start_face_certification"
+
+
+def test_the_status_endpoint_costs_no_more_queries_than_the_trivial_endpoint():
+    """The pensioner row comes with the token (accounts.auth), so status adds no round trip."""
+    client = client_for(pensioner_user(PensionerFactory()))
+    _queries_for_status(client, "/api/v1/ping")
+    assert _queries_for_status(client, "/api/v1/certification/status") == _queries_for_status(client, "/api/v1/ping")
