@@ -162,3 +162,19 @@ def test_the_status_endpoint_costs_no_more_queries_than_the_trivial_endpoint():
     client = client_for(pensioner_user(PensionerFactory()))
     _queries_for_status(client, "/api/v1/ping")
     assert _queries_for_status(client, "/api/v1/certification/status") == _queries_for_status(client, "/api/v1/ping")
+
+
+@pytest.mark.parametrize("certified", [True, False])
+def test_the_status_response_has_exactly_the_documented_shape(certified):
+    from selfservice.apis import CertificationStatusApi
+
+    pensioner = PensionerFactory()
+    if certified:
+        certification_record(pensioner=pensioner, method="face", recorded_by=None)
+    body = client_for(pensioner_user(pensioner)).get("/api/v1/certification/status").json()
+    pensioner.refresh_from_db()
+    status = certification_status(pensioner=Pensioner.objects.select_related("last_certification").get(pk=pensioner.pk))
+    documented = CertificationStatusApi.OutputSerializer(
+        {"pensioner_id": pensioner.pk, "name": pensioner.name, **status.__dict__, "display": status.display.__dict__}
+    ).data
+    assert body == documented
