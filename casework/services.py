@@ -1250,13 +1250,25 @@ def case_approve(
         outcome = {}
     else:
         outcome = _suspend_for_case(case=case, actor=actor, request=request)
-    case.status = Case.Status.APPROVED
+    return _case_decide(
+        case=case, actor=actor, status=Case.Status.APPROVED, note=note, outcome=outcome, request=request
+    )
+
+
+def _case_decide(
+    *, case: Case, actor: User, status: str, note: str, outcome: dict[str, Any], request: HttpRequest | None
+) -> Case:
+    """Record the reviewer's decision (approve or reject) and audit it."""
+    case.status = status
     case.decided_by = actor
     case.decided_at = timezone.now()
     case.outcome = note.strip()[:500]
-    case.details["outcome"] = {"decision": "approved", **outcome}
+    decision = "approved" if status == Case.Status.APPROVED else "rejected"
+    case.details["outcome"] = {"decision": decision, **outcome}
     case.save(update_fields=["status", "decided_by", "decided_at", "outcome", "details", "updated_at"])
-    _case_transition_audit(case=case, actor=actor, action="approve", note=note, request=request)
+    _case_transition_audit(
+        case=case, actor=actor, action="approve" if decision == "approved" else "reject", note=note, request=request
+    )
     return case
 
 
@@ -1269,14 +1281,9 @@ def case_reject(*, case: Case, actor: User, note: str = "", request: HttpRequest
         message = _("Please give the reason for rejecting.")
         raise ApplicationError(message, code="reason_required", fields={"note": [message]})
     outcome = _hold_lift(case=case, actor=actor, request=request)
-    case.status = Case.Status.REJECTED
-    case.decided_by = actor
-    case.decided_at = timezone.now()
-    case.outcome = note.strip()[:500]
-    case.details["outcome"] = {"decision": "rejected", **outcome}
-    case.save(update_fields=["status", "decided_by", "decided_at", "outcome", "details", "updated_at"])
-    _case_transition_audit(case=case, actor=actor, action="reject", note=note, request=request)
-    return case
+    return _case_decide(
+        case=case, actor=actor, status=Case.Status.REJECTED, note=note, outcome=outcome, request=request
+    )
 
 
 @transaction.atomic
