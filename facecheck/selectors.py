@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Pensioner, User
@@ -34,35 +35,57 @@ def attempts_today(*, pensioner: Pensioner) -> QuerySet[FaceAttempt]:
     return FaceAttempt.objects.filter(pensioner=pensioner, created_at__gte=local_day_start())
 
 
+def attempt_counts_today(*, pensioner: Pensioner) -> tuple[int, int]:
+    """(compared, submitted) today, one query: compared attempts are what the daily limit counts,
+    submissions (everything but refusals by the limit itself) bound the load."""
+    counts = attempts_today(pensioner=pensioner).aggregate(
+        compared=Count("pk", filter=Q(result__in=FaceAttempt.COMPARED)),
+        submitted=Count("pk", filter=~Q(result=FaceAttempt.Result.LIMITED)),
+    )
+    return counts["compared"], counts["submitted"]
+
+
 def compared_attempts_today(*, pensioner: Pensioner) -> int:
-    """Attempts that reached a comparison today: what the daily limit counts."""
-    return attempts_today(pensioner=pensioner).filter(result__in=FaceAttempt.COMPARED).count()
+    return attempt_counts_today(pensioner=pensioner)[0]
 
 
-def submissions_today(*, pensioner: Pensioner) -> int:
-    """Every submission today except those already refused by the limit (a bound on load)."""
-    return attempts_today(pensioner=pensioner).exclude(result=FaceAttempt.Result.LIMITED).count()
+@dataclass(frozen=True)
+class EarlierPhoto:
+    sha256: str
+    image_phash: int | None
+    face_phash: int | None
+    attempt: FaceAttempt | None = None  # set for this pensioner's earlier attempts
 
 
-def recent_hashes(*, pensioner: Pensioner, limit: int = 500) -> list[tuple[str, int | None, int | None]]:
-    """(sha256, image pHash, face pHash) of this pensioner's earlier submissions and enrolled photos."""
-    attempts = (
+@dataclass(frozen=True)
+class EarlierPhotos:
+    """What the replay checks compare a new selfie with, fetched in three queries."""
+
+    own: list[EarlierPhoto]  # this pensioner's earlier submissions (most recent first) and enrolled photos
+    same_bytes_elsewhere: bool  # the same bytes were submitted for, or enrolled as, somebody else
+    same_bytes_attempts: list[FaceAttempt]  # this pensioner's earlier attempts with the same bytes
+
+
+def earlier_photos(*, pensioner: Pensioner, sha256: str, limit: int = 500) -> EarlierPhotos:
+    attempts = list(
         FaceAttempt.objects.filter(pensioner=pensioner)
         .exclude(image_sha256="")
-        .order_by("-created_at")
-        .values_list("image_sha256", "image_phash", "face_phash")[:limit]
+        .only("pk", "image_sha256", "image_phash", "face_phash", "actor_id", "result", "reason", "created_at")
+        .order_by("-created_at")[:limit]
     )
-    templates = FaceTemplate.objects.filter(pensioner=pensioner).values_list(
-        "photo_sha256", "photo_phash", "face_phash"
+    others = FaceAttempt.objects.filter(image_sha256=sha256).exclude(pensioner=pensioner)
+    templates = list(
+        FaceTemplate.objects.filter(Q(pensioner=pensioner) | Q(photo_sha256=sha256)).values_list(
+            "pensioner_id", "photo_sha256", "photo_phash", "face_phash"
+        )
     )
-    return [*attempts, *templates]
-
-
-def sha256_seen_elsewhere(*, sha256: str, pensioner: Pensioner) -> bool:
-    """The same bytes were submitted for, or enrolled as, somebody else."""
-    return (
-        FaceAttempt.objects.filter(image_sha256=sha256).exclude(pensioner=pensioner).exists()
-        or FaceTemplate.objects.filter(photo_sha256=sha256).exclude(pensioner=pensioner).exists()
+    own = [EarlierPhoto(a.image_sha256, a.image_phash, a.face_phash, a) for a in attempts]
+    own += [EarlierPhoto(sha, ip, fp) for owner, sha, ip, fp in templates if owner == pensioner.pk]
+    elsewhere = any(owner != pensioner.pk for owner, *_rest in templates) or others.exists()
+    return EarlierPhotos(
+        own=own,
+        same_bytes_elsewhere=elsewhere,
+        same_bytes_attempts=[a for a in attempts if a.image_sha256 == sha256],
     )
 
 

@@ -13,6 +13,8 @@ import datetime
 import hashlib
 import io
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,6 +223,19 @@ class VerifyOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _analysis_pool() -> ThreadPoolExecutor:
+    """One small pool per process, created on first use."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="facecheck")
+        return _pool
+
+
 def _daily_limit() -> int:
     return int(getattr(settings, "FACECHECK_DAILY_ATTEMPTS", 5))
 
@@ -271,7 +286,7 @@ def _message(result: str, *, left: int, pensioner: Pensioner) -> str:
     ) % {"left": left}
 
 
-def _is_replay(result: FaceResult, pensioner: Pensioner) -> tuple[str, str]:
+def _is_replay(result: FaceResult, earlier: selectors.EarlierPhotos) -> tuple[str, str]:
     """("replay", why) for a resubmitted picture, ("suspect", why) for a face crop nearly identical to an
     earlier one (a person checks it), ("", "") otherwise.
 
@@ -281,35 +296,34 @@ def _is_replay(result: FaceResult, pensioner: Pensioner) -> tuple[str, str]:
     """
     image_limit = int(getattr(settings, "FACECHECK_PHASH_MAX_DISTANCE", 6))
     face_limit = int(getattr(settings, "FACECHECK_FACE_PHASH_MAX_DISTANCE", 4))
-    if selectors.sha256_seen_elsewhere(sha256=result.image_sha256, pensioner=pensioner):
+    if earlier.same_bytes_elsewhere:
         return "replay", "same_bytes_other_pensioner"
     suspect = ""
-    for sha, image_phash, face_phash in selectors.recent_hashes(pensioner=pensioner):
-        if sha == result.image_sha256:
+    for photo in earlier.own:
+        if photo.sha256 == result.image_sha256:
             return "replay", "same_bytes"
-        if image_phash is not None and hamming(to_unsigned(image_phash), result.image_phash) <= image_limit:
+        if photo.image_phash is not None and hamming(to_unsigned(photo.image_phash), result.image_phash) <= image_limit:
             return "replay", "near_identical_photo"
-        if face_phash is not None and hamming(to_unsigned(face_phash), result.face_phash) <= face_limit:
+        if photo.face_phash is not None and hamming(to_unsigned(photo.face_phash), result.face_phash) <= face_limit:
             suspect = "near_identical_face"
     return ("suspect", suspect) if suspect else ("", "")
 
 
-def _previous_same_submission(*, pensioner: Pensioner, actor: User, sha256: str) -> FaceAttempt | None:
+def _previous_same_submission(*, actor: User, earlier: selectors.EarlierPhotos) -> FaceAttempt | None:
     """An app retrying the very same upload (lost connection) gets the first answer again."""
     window = datetime.timedelta(seconds=int(getattr(settings, "FACECHECK_RETRY_WINDOW_SECONDS", 600)))
-    return (
-        FaceAttempt.objects.filter(
-            pensioner=pensioner,
-            actor=actor,
-            image_sha256=sha256,
-            created_at__gte=timezone.now() - window,
-            result__in=FaceAttempt.COMPARED,
-        )
-        .exclude(reason__in=["same_bytes", "same_bytes_other_pensioner"])
-        .select_related("certification")
-        .order_by("created_at")
-        .first()
-    )
+    since = timezone.now() - window
+    candidates = [
+        a
+        for a in earlier.same_bytes_attempts
+        if a.actor_id == actor.pk
+        and a.created_at >= since
+        and a.result in FaceAttempt.COMPARED
+        and a.reason not in ("same_bytes", "same_bytes_other_pensioner")
+    ]
+    if not candidates:
+        return None
+    return FaceAttempt.objects.select_related("certification").get(pk=min(candidates, key=lambda a: a.created_at).pk)
 
 
 def _score_templates(
@@ -345,13 +359,16 @@ def face_verify(
             _("This benefit has ended; no certification can be recorded."), code="benefit_ended", status_code=409
         )
     limit = _daily_limit()
-    if selectors.compared_attempts_today(pensioner=pensioner) >= limit or selectors.submissions_today(
-        pensioner=pensioner
-    ) >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
+    compared, submitted = selectors.attempt_counts_today(pensioner=pensioner)
+    if compared >= limit or submitted >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
         _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
 
     engine = face_engine()
     thresholds = engine.thresholds()
+    base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
+    # The models run in a helper thread (onnxruntime releases the GIL) while this thread asks the
+    # database for the templates and what the replay checks need.
+    analysis = _analysis_pool().submit(engine.analyze_bytes, image)
     templates = selectors.templates_for_matching(pensioner=pensioner, model_id=engine.model_id)
     if not templates:
         if selectors.templates_of_other_models_exist(pensioner=pensioner, model_id=engine.model_id):
@@ -368,10 +385,9 @@ def face_verify(
             code="face_not_enrolled",
             status_code=409,
         )
-
-    base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
+    earlier = selectors.earlier_photos(pensioner=pensioner, sha256=base["image_sha256"])
     try:
-        probe = engine.analyze_bytes(image)
+        probe = analysis.result()
     except FaceImageError as exc:
         FaceAttempt.objects.create(
             **base,
@@ -380,11 +396,12 @@ def face_verify(
             quality=exc.details,
             model_id=engine.model_id,
         )
-        raise
+        # Re-raised here so the hint is translated in the request's language (translation is per thread).
+        raise FaceImageError(exc.code, details=exc.details) from exc
 
-    previous = _previous_same_submission(pensioner=pensioner, actor=actor, sha256=probe.image_sha256)
+    previous = _previous_same_submission(actor=actor, earlier=earlier)
     if previous is not None:
-        left = max(0, limit - selectors.compared_attempts_today(pensioner=pensioner))
+        left = max(0, limit - compared)
         return VerifyOutcome(
             attempt=previous,
             message=_message(previous.result, left=left, pensioner=pensioner),
@@ -393,7 +410,7 @@ def face_verify(
             repeated=True,
         )
 
-    replay, replay_reason = _is_replay(probe, pensioner)
+    replay, replay_reason = _is_replay(probe, earlier)
     if replay == "replay":
         score, best, reference_score = None, None, None
         result = FaceAttempt.Result.REPLAY
@@ -415,7 +432,8 @@ def face_verify(
 
     with transaction.atomic():
         locked = Pensioner.objects.select_for_update().get(pk=pensioner.pk)
-        over_limit = selectors.compared_attempts_today(pensioner=locked) >= limit
+        compared = selectors.compared_attempts_today(pensioner=locked)
+        over_limit = compared >= limit
         if not over_limit:
             attempt, certification = _attempt_store(
                 engine=engine,
@@ -427,9 +445,10 @@ def face_verify(
                 score=score,
                 best=best,
                 reference_score=reference_score,
+                active_templates=templates,
                 request=request,
             )
-            left = max(0, limit - selectors.compared_attempts_today(pensioner=locked))
+            left = max(0, limit - compared - 1)  # this attempt was compared too
     if over_limit:  # a concurrent submission used the last attempt while this one was analysed
         _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
     pensioner.next_due = locked.next_due
@@ -452,6 +471,7 @@ def _attempt_store(
     score: matching.Score | None,
     best: FaceTemplate | None,
     reference_score: float | None,
+    active_templates: list[FaceTemplate],
     request: HttpRequest | None,
 ) -> tuple[FaceAttempt, Certification | None]:
     """The attempt and its consequence, inside the caller's transaction (pensioner row locked)."""
@@ -494,7 +514,13 @@ def _attempt_store(
         )
         attempt.save(update_fields=["case"])
     if result == FaceAttempt.Result.ACCEPTED and reference_score is not None:
-        _ageing_template_add(engine=engine, attempt=attempt, probe=probe, reference_score=reference_score)
+        _ageing_template_add(
+            engine=engine,
+            attempt=attempt,
+            probe=probe,
+            reference_score=reference_score,
+            active=[t for t in active_templates if t.kind == FaceTemplate.Kind.AGEING],
+        )
     audit_record(
         actor=base["actor"],
         action="facecheck.verify",
@@ -506,18 +532,19 @@ def _attempt_store(
 
 
 def _ageing_template_add(
-    *, engine: FaceEngine, attempt: FaceAttempt, probe: FaceResult, reference_score: float
+    *, engine: FaceEngine, attempt: FaceAttempt, probe: FaceResult, reference_score: float, active: list[FaceTemplate]
 ) -> None:
     """Keep a recent accepted selfie as an extra template, only if it is close to the enrolled photo.
 
     Anchoring on the original reference (never on earlier ageing templates) means the set cannot
-    drift, step by step, towards another face. The oldest ageing templates are retired past the cap.
+    drift, step by step, towards another face. The oldest ageing templates (``active``, as loaded
+    for this comparison) are retired past the cap.
     """
     thresholds = engine.thresholds()
     needed = thresholds.get("ageing", thresholds["accept"] + 0.1)
     if reference_score < needed:
         return
-    template = FaceTemplate(
+    FaceTemplate.objects.create(
         pensioner=attempt.pensioner,
         kind=FaceTemplate.Kind.AGEING,
         source=FaceTemplate.Source.SELFIE,
@@ -536,12 +563,11 @@ def _ageing_template_add(
         second_model_id="",
         second_embedding=None,
     )
-    template.save()
     keep = int(getattr(settings, "FACECHECK_AGEING_MAX_TEMPLATES", 3))
-    stale = FaceTemplate.objects.filter(
-        pensioner=attempt.pensioner, model_id=engine.model_id, kind=FaceTemplate.Kind.AGEING, is_active=True
-    ).order_by("-created_at", "-id")[keep:]
-    FaceTemplate.objects.filter(pk__in=[t.pk for t in stale]).update(is_active=False, retired_at=timezone.now())
+    newest_first = sorted(active, key=lambda t: (t.created_at, t.pk), reverse=True)
+    stale = [t.pk for t in newest_first[max(0, keep - 1) :]]
+    if stale:
+        FaceTemplate.objects.filter(pk__in=stale, is_active=True).update(is_active=False, retired_at=timezone.now())
 
 
 # --- Model change ----------------------------------------------------------------------------

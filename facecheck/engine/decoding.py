@@ -12,6 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -91,11 +92,9 @@ def decode_image(
     arr = np.asarray(rgb, dtype=np.uint8)
     longest = max(arr.shape[0], arr.shape[1])
     if longest > work_side:
-        import cv2
-
         scale = work_side / longest
         arr = cv2.resize(arr, (round(arr.shape[1] * scale), round(arr.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-    bgr = np.ascontiguousarray(arr[:, :, ::-1])
+    bgr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)  # several times faster than a reversed-axis copy
     return DecodedImage(bgr=bgr, sha256=digest, format=fmt, original_size=(width, height))
 
 
