@@ -23,6 +23,7 @@ import argparse
 import http.client
 import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -292,6 +293,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+        shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)  # stored selfies: do not leave face photos around
     report_raw(det_times, rec_times, pipeline_times)
     p50, p95 = statistics.median(latencies) * 1000, percentile(latencies, 95) * 1000
     raw_p50 = (statistics.median(det_times) + statistics.median(rec_times)) * 1000
