@@ -15,7 +15,6 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 LFW = SHARED / "faces-dev"
 EASTASIA = SHARED / "faces-eastasia-dev"
-INSIGHTFACE_IMAGES = REPO / ".venv" / "lib" / "python3.11" / "site-packages" / "insightface" / "data" / "images"
 
 
 def insightface_image(name: str) -> Path:
