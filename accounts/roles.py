@@ -37,6 +37,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "casework.view_payeeaccount",
         "chatbot.view_callbackrequest",
         "chatbot.change_callbackrequest",
+        "facecheck.add_facetemplate",
+        "facecheck.view_facetemplate",
+        "facecheck.view_faceattempt",
+        "facecheck.view_duplicatefinding",
     ),
     Role.REVIEWER: (
         "accounts.view_pensioner",
@@ -49,6 +53,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "casework.view_paymentledger",
         "casework.view_overpayment",
         "casework.view_payeeaccount",
+        "facecheck.view_facetemplate",
+        "facecheck.view_faceattempt",
+        "facecheck.view_duplicatefinding",
     ),
     Role.ADMIN: (
         "accounts.view_pensioner",
@@ -74,5 +81,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "casework.change_payeeaccount",
         "chatbot.view_callbackrequest",
         "chatbot.change_callbackrequest",
+        "facecheck.view_facetemplate",
+        "facecheck.view_faceattempt",
+        "facecheck.view_duplicatefinding",
     ),
 }
