@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AuditEvent, Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.selectors import pensioners_in_scope
 from accounts.services import relative_link_decide
+from backend.admin_utils import ReadOnlyAdminMixin
 from backend.api.errors import ApplicationError
 
 
@@ -102,19 +103,10 @@ class RelativeLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the trail cannot be edited or deleted from the admin either."""
 
     list_display = ["created_at", "actor", "action", "target_type", "target_id", "client_ip"]
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "actor__username"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False

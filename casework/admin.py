@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
 from accounts.selectors import pensioners_in_scope
+from backend.admin_utils import ReadOnlyAdminMixin
 from backend.api.errors import ApplicationError
 from casework import selectors, services
 from casework.models import (
@@ -31,17 +32,6 @@ from casework.models import (
     PayeeAccount,
     PaymentLedger,
 )
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -90,7 +80,7 @@ class DeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CaseNoteInline(ReadOnlyMixin, admin.TabularInline):
+class CaseNoteInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CaseNote
     extra = 0
     fields = ["created_at", "author", "text"]
@@ -214,7 +204,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeathReport)
-class DeathReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DeathReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "pensioner", "date_of_death", "capacity", "relationship", "case", "created_at"]
     list_filter = ["capacity", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["pensioner__name", "pensioner__id_number"]
@@ -224,7 +214,7 @@ class DeathReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
 
 
-class MonthlyReportItemInline(ReadOnlyMixin, admin.TabularInline):
+class MonthlyReportItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = MonthlyReportItem
     extra = 0
     fields = ["pensioner", "event", "event_date", "note", "case"]
@@ -232,7 +222,7 @@ class MonthlyReportItemInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MonthlyReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["village", "period", "version", "is_current", "is_zero", "due_on", "late", "submitted_at"]
     list_filter = ["period", "is_zero", "is_current", VillageRegionFilter]
     search_fields = ["village__name", "village__code"]
@@ -248,7 +238,7 @@ class MonthlyReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class EvidenceFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Metadata only: the files are not served by URL (download through the API, which is audited)."""
 
     list_display = ["id", "content_type", "size", "uploaded_by", "created_at"]
@@ -261,7 +251,7 @@ class EvidenceFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentLedger)
-class PaymentLedgerAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentLedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "period", "kind", "status", "amount", "paid_on", "account_last4", "case"]
     list_filter = ["kind", "status", "period"]
     search_fields = ["pensioner__name", "pensioner__id_number"]
@@ -272,7 +262,7 @@ class PaymentLedgerAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Overpayment)
-class OverpaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OverpaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "period_from", "period_to", "months", "amount", "recovered_amount", "recovery_status"]
     list_filter = ["recovery_status"]
     search_fields = ["pensioner__name", "pensioner__id_number"]

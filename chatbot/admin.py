@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import mask_phone
 from accounts.selectors import user_is_staff_member
+from backend.admin_utils import ReadOnlyAdminMixin
 from chatbot.models import CallbackRequest, Conversation, Message
 from chatbot.selectors import callback_requests_in_scope
 from chatbot.services import callback_request_close
 
 
-class StaffReadOnlyMixin:
+class StaffReadOnlyMixin(ReadOnlyAdminMixin):
     """Visible to staff roles without a model permission of their own (roles are groups)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -24,15 +25,6 @@ class StaffReadOnlyMixin:
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CallbackRequest)

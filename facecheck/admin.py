@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import pensioners_in_scope
+from backend.admin_utils import ReadOnlyAdminMixin
 from backend.api.errors import ApplicationError
 from facecheck import services
 from facecheck.models import DuplicateFinding, FaceAttempt, FaceTemplate
@@ -114,7 +115,7 @@ class FaceTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(FaceAttempt)
-class FaceAttemptAdmin(admin.ModelAdmin):
+class FaceAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "method", "result", "reason", "score", "actor", "created_at"]
     list_filter = ["result", "method", "reason"]
     search_fields = ["pensioner__name", "pensioner__id_number", "public_id"]
@@ -126,15 +127,6 @@ class FaceAttemptAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: FaceAttempt | None = None) -> list[str]:
         return [f.name for f in FaceAttempt._meta.fields if f.name not in self.exclude] + ["photo_link"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: FaceAttempt | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: FaceAttempt | None = None) -> bool:
-        return False
-
     @admin.display(description=_("photo"))
     def photo_link(self, obj: FaceAttempt) -> str:
         if not obj.photo:
@@ -143,19 +135,10 @@ class FaceAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(DuplicateFinding)
-class DuplicateFindingAdmin(admin.ModelAdmin):
+class DuplicateFindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["template_a", "template_b", "score", "model_id", "case", "created_at"]
     readonly_fields = ["template_a", "template_b", "score", "model_id", "case", "created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DuplicateFinding]:
         scope = pensioners_in_scope(actor=request.user)
         return super().get_queryset(request).filter(template_a__pensioner__in=scope)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: DuplicateFinding | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: DuplicateFinding | None = None) -> bool:
-        return False

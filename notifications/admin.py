@@ -1,19 +1,11 @@
 from django.contrib import admin
 
+from backend.admin_utils import ReadOnlyAdminMixin
 from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The outbox is written by services only; the admin is for looking, not editing."""
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Outbox rows change only through the sending services and webhooks."""
 
 
 @admin.register(SmsOutbox)

@@ -5,11 +5,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.selectors import pensioners_in_scope
+from backend.admin_utils import ReadOnlyAdminMixin
 from selfservice.models import Certification
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only list; certifications are recorded through services (face, on-site, silent)."""
 
     list_display = ["pensioner", "method", "certified_at", "valid_until", "recorded_by"]
@@ -19,12 +20,3 @@ class CertificationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Certification]:
         return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Certification | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Certification | None = None) -> bool:
-        return False
