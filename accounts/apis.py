@@ -39,13 +39,17 @@ class MainlandPhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages, code="phone_invalid") from exc
 
 
-class LoginCodeRequestApi(APIView):
-    """Send a 6-digit login code to a mainland mobile number."""
+class AnonymousLoginApi(APIView):
+    """Login endpoints: open to anyone, throttled per client as a first line (limits live in the DB)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login_code"
+
+
+class LoginCodeRequestApi(AnonymousLoginApi):
+    """Send a 6-digit login code to a mainland mobile number."""
 
     class InputSerializer(serializers.Serializer):
         phone = MainlandPhoneField(max_length=32)
@@ -68,13 +72,8 @@ class LoginCodeRequestApi(APIView):
         return Response(self.OutputSerializer(data).data, status=status.HTTP_202_ACCEPTED)
 
 
-class LoginApi(APIView):
+class LoginApi(AnonymousLoginApi):
     """Exchange phone + code for a per-device API token (send as ``Authorization: Bearer <token>``)."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login_code"
 
     class InputSerializer(serializers.Serializer):
         phone = MainlandPhoneField(max_length=32)
