@@ -13,8 +13,6 @@ import datetime
 import hashlib
 import io
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,19 +221,6 @@ class VerifyOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _analysis_pool() -> ThreadPoolExecutor:
-    """One small pool per process, created on first use."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="facecheck")
-        return _pool
-
-
 def _daily_limit() -> int:
     return int(getattr(settings, "FACECHECK_DAILY_ATTEMPTS", 5))
 
@@ -366,9 +351,6 @@ def face_verify(
     engine = face_engine()
     thresholds = engine.thresholds()
     base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
-    # The models run in a helper thread (onnxruntime releases the GIL) while this thread asks the
-    # database for the templates and what the replay checks need.
-    analysis = _analysis_pool().submit(engine.analyze_bytes, image)
     templates = selectors.templates_for_matching(pensioner=pensioner, model_id=engine.model_id)
     if not templates:
         if selectors.templates_of_other_models_exist(pensioner=pensioner, model_id=engine.model_id):
@@ -386,8 +368,10 @@ def face_verify(
             status_code=409,
         )
     earlier = selectors.earlier_photos(pensioner=pensioner, sha256=base["image_sha256"])
+    # The reads above come first, on purpose: run beside the models they slowed both (the models take
+    # both cores), and an unenrolled pensioner costs no inference at all.
     try:
-        probe = analysis.result()
+        probe = engine.analyze_bytes(image)
     except FaceImageError as exc:
         FaceAttempt.objects.create(
             **base,
@@ -396,8 +380,7 @@ def face_verify(
             quality=exc.details,
             model_id=engine.model_id,
         )
-        # Re-raised here so the hint is translated in the request's language (translation is per thread).
-        raise FaceImageError(exc.code, details=exc.details) from exc
+        raise
 
     previous = _previous_same_submission(actor=actor, earlier=earlier)
     if previous is not None:

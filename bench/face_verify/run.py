@@ -5,7 +5,8 @@
 The image is a 640x480 JPEG selfie (an LFW photo of Colin Powell framed as a phone selfie, with a
 different invisible noise pattern per request so every upload has its own bytes, as real selfies do).
 
-Raw inference = onnxruntime ``session.run`` of the detector (640x640 input) plus the recogniser
+Raw inference = onnxruntime ``session.run`` of the detector (on the input the pipeline uses: 640x480 for
+this photo, long side at FACECHECK_DET_SIZE without letterboxing) plus the recogniser
 (one 112x112 crop), nothing else: no decoding, resizing, alignment or NMS. The pipeline runs the
 recogniser twice (flip averaging), so the raw figure is also given with two recogniser runs.
 
@@ -79,15 +80,17 @@ class Raw:
         self.engine = get_engine(config)
         bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         det = self.pack.detector
-        size = config.det_size
-        scale = min(size / bgr.shape[1], size / bgr.shape[0])
+        # The detector input the pipeline itself uses for this photo (long side det_size, no letterbox).
+        width, height = self.engine.detector_input_size(bgr.shape)
+        scale = min(width / bgr.shape[1], height / bgr.shape[0])
         resized = cv2.resize(bgr, (int(bgr.shape[1] * scale), int(bgr.shape[0] * scale)))
-        padded = np.zeros((size, size, 3), np.uint8)
+        padded = np.zeros((height, width, 3), np.uint8)
         padded[: resized.shape[0], : resized.shape[1]] = resized
-        self.det_session = det._session_for_input_size((size, size))
-        self.det_feed = {det.input_name: det._prepare_input_blob(padded, (size, size))}
+        self.det_input = (width, height)
+        self.det_session = det._session_for_input_size((width, height))
+        self.det_feed = {det.input_name: det._prepare_input_blob(padded, (width, height))}
         self.det_outputs = det.output_names
-        _boxes, kpss = det.detect(bgr, input_size=(size, size))
+        _boxes, kpss = det.detect(bgr, input_size=(width, height))
         from facecheck.engine.align import norm_crop
 
         crop = norm_crop(bgr, kpss[0], self.pack.crop_size)

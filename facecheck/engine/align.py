@@ -41,21 +41,34 @@ def norm_crop(bgr: np.ndarray, kps: np.ndarray, size: int = 112) -> np.ndarray:
     """Aligned ``size`` x ``size`` face crop for an ArcFace-style recogniser."""
     kps = np.asarray(kps, dtype=np.float64)
     dst = ARCFACE_DST * (size / 112.0)
+    # A face larger than twice the crop's resolution is first shrunk to exactly twice that (the warp
+    # then halves it): an integer area reduction (OpenCV's fast path: 0.1 ms, against 2 ms for a
+    # fractional area resize of a 500 px region) followed by a bilinear step of less than 2x.
+    wanted = 2.0 * float(np.linalg.norm(dst[1] - dst[0]))
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
-    target = float(np.linalg.norm(dst[1] - dst[0]))
-    shrink = target * 2.0 / eye_distance if eye_distance > 0 else 1.0
-    if shrink < 1.0:
-        # Cut the face region (the crop spans ~3.2 eye distances), area-downscale it to about twice
-        # the crop's resolution, then warp.
+    if eye_distance > wanted:
+        # Cut the face region (the crop spans ~3.2 eye distances), sized to a multiple of the factor.
+        factor = int(eye_distance // wanted)
         h, w = bgr.shape[:2]
         cx, cy = kps.mean(axis=0)
         r = 3.5 * eye_distance
         x0, y0 = max(0, int(cx - r)), max(0, int(cy - r))
         x1, y1 = min(w, int(cx + r) + 1), min(h, int(cy + r) + 1)
-        if x1 - x0 >= 2 and y1 - y0 >= 2:
-            region = bgr[y0:y1, x0:x1]
-            new_w, new_h = max(1, round((x1 - x0) * shrink)), max(1, round((y1 - y0) * shrink))
-            bgr = cv2.resize(region, (new_w, new_h), interpolation=cv2.INTER_AREA)
-            kps = (kps - np.array([x0, y0])) * np.array([new_w / (x1 - x0), new_h / (y1 - y0)])
+        x1, y1 = x0 + (x1 - x0) // factor * factor, y0 + (y1 - y0) // factor * factor
+        if x1 - x0 >= 2 * factor and y1 - y0 >= 2 * factor:
+            bgr, kps = bgr[y0:y1, x0:x1], kps - np.array([x0, y0])
+            if factor >= 2:
+                bgr = cv2.resize(bgr, ((x1 - x0) // factor, (y1 - y0) // factor), interpolation=cv2.INTER_AREA)
+                kps = _rescaled(kps, 1.0 / factor, 1.0 / factor)
+            scale = wanted * factor / eye_distance
+            if scale < 1.0:
+                new_w, new_h = max(1, round(bgr.shape[1] * scale)), max(1, round(bgr.shape[0] * scale))
+                kps = _rescaled(kps, new_w / bgr.shape[1], new_h / bgr.shape[0])
+                bgr = cv2.resize(bgr, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     matrix = similarity_transform(kps, dst)
     return cv2.warpAffine(bgr, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=0.0)
+
+
+def _rescaled(kps: np.ndarray, sx: float, sy: float) -> np.ndarray:
+    """Landmarks after resizing by (sx, sy): OpenCV maps pixel centres, x' = (x + 0.5) * s - 0.5."""
+    return (kps + 0.5) * np.array([sx, sy]) - 0.5

@@ -84,6 +84,10 @@ def _session_options(threads: int) -> Any:
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+    # Idle pool threads must not spin: the detector's and the recogniser's pools (and the Python work
+    # between their runs) share two cores, and spinning threads of one session slowed the next by
+    # 40-70 % here (detector 42 -> 25 ms, recogniser 14 -> 8 ms; docs/benchmarks.md, "Face").
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return options
 

@@ -7,6 +7,7 @@ Fail closed: nothing without a detected face that passed the gates ever gets an 
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -105,19 +106,38 @@ class FaceEngine:
         beyond the detector's largest anchors or cut its landmarks at the border; padding the image
         fixes most of those without lowering the threshold on normal photos.
         """
-        size = (self.config.det_size, self.config.det_size)
-        bboxes, kpss = self.pack.detector.detect(bgr, input_size=size, det_thresh=self.config.det_thresh)
+        detector = self.pack.detector
+        bboxes, kpss = detector.detect(
+            bgr, input_size=self.detector_input_size(bgr.shape), det_thresh=self.config.det_thresh
+        )
         if len(bboxes):
             return Detection(bboxes, kpss)
         h, w = bgr.shape[:2]
         pad = int(0.25 * max(h, w))
         padded = cv2.copyMakeBorder(bgr, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(127, 127, 127))
-        bboxes, kpss = self.pack.detector.detect(padded, input_size=size, det_thresh=self.config.retry_det_thresh)
+        bboxes, kpss = detector.detect(
+            padded, input_size=self.detector_input_size(padded.shape), det_thresh=self.config.retry_det_thresh
+        )
         if len(bboxes):
             bboxes = bboxes.copy()
             bboxes[:, :4] -= pad
             kpss = kpss - pad
         return Detection(bboxes, kpss, padded=True)
+
+    def detector_input_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """(width, height) for the detector: longest side at ``det_size``, the other side rounded up to the
+        network's stride instead of letterboxed to a square.
+
+        The face is seen at exactly the same scale as in the square input; a 4:3 photo just skips the
+        quarter of the input that would be black padding (detector 25 % faster). A detector exported
+        with a fixed input size ignores this and uses its own.
+        """
+        side = self.config.det_size
+        h, w = shape[:2]
+        stride = 32
+        if w >= h:
+            return side, min(side, max(stride, math.ceil(h * side / w / stride) * stride))
+        return min(side, max(stride, math.ceil(w * side / h / stride) * stride)), side
 
     def select_face(self, detection: Detection, image_shape: tuple[int, ...]) -> int:
         """Index of the subject's face; refuses photos with a second face of comparable size."""

@@ -186,3 +186,48 @@ def test_concurrent_requests_give_the_same_embeddings(engine, powell):
     for thread in threads:
         thread.join()
     assert all(np.allclose(r, expected, atol=1e-5) for r in results)
+
+
+# -- speed-minded details that must not change what the models see ----------------------------------
+@pytest.mark.parametrize(
+    ("height", "width", "expected"),
+    [
+        (480, 640, (640, 480)),  # landscape 4:3: no letterbox padding
+        (640, 480, (480, 640)),  # portrait selfie
+        (500, 500, (640, 640)),
+        (300, 1000, (640, 192)),  # 192 = 300 * 0.64 rounded up to the stride
+        (1000, 10, (32, 640)),  # never below one stride
+    ],
+)
+def test_detector_input_keeps_the_photo_scale_without_square_padding(engine, height, width, expected):
+    assert engine.detector_input_size((height, width, 3)) == expected
+
+
+def test_detection_on_the_unpadded_input_matches_the_square_input(engine, powell):
+    canvas = paste((640, 480), cv2.resize(powell, (420, 420)), (110, 30))
+    bgr = cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR)
+    _boxes, square = engine.pack.detector.detect(bgr, input_size=(640, 640), det_thresh=0.5)
+    detection = engine.detect(bgr)
+    assert len(detection.kpss) == len(square) == 1
+    assert np.abs(detection.kpss[0] - square[0]).max() < 2.0  # pixels, on a face 420 px wide
+
+
+@pytest.mark.parametrize("factor", [4, 5])
+def test_a_large_face_is_aligned_like_the_same_face_at_normal_size(engine, powell, factor):
+    """The shrink before the warp keeps landmarks on their pixels: an upscaled copy aligns like the original.
+
+    (Landmark scaling without OpenCV's half-pixel centre rule shifts the crop: mean difference 0.96-1.14.)
+    """
+    kps = engine.detect(cv2.cvtColor(powell, cv2.COLOR_RGB2BGR)).kpss[0].astype(np.float64)
+    assert np.linalg.norm(kps[1] - kps[0]) * factor > 2 * 35.2  # the copy takes the shrink path
+    large = cv2.resize(powell, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    original = engine.align(powell, kps).astype(np.int16)
+    aligned = engine.align(large, kps * factor + (factor - 1) / 2).astype(np.int16)
+    assert np.abs(original - aligned).mean() < 0.75
+
+
+def test_onnxruntime_pool_threads_do_not_spin(engine):
+    """Spinning threads of one session starved the next one on two cores (docs/benchmarks.md, "Face")."""
+    for model in (engine.pack.detector, engine.pack.recognizer):
+        options = model.session.get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
