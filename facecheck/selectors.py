@@ -15,17 +15,6 @@ from backend.api.errors import NotFoundError
 from facecheck.models import FaceAttempt, FaceTemplate
 
 
-def templates_for_matching(*, pensioner: Pensioner, model_id: str) -> list[FaceTemplate]:
-    """Active templates of the current model only: embeddings of another model are never compared."""
-    return list(
-        FaceTemplate.objects.filter(pensioner=pensioner, model_id=model_id, is_active=True).order_by("kind", "-id")
-    )
-
-
-def templates_of_other_models_exist(*, pensioner: Pensioner, model_id: str) -> bool:
-    return FaceTemplate.objects.filter(pensioner=pensioner, is_active=True).exclude(model_id=model_id).exists()
-
-
 def local_day_start(now: datetime.datetime | None = None) -> datetime.datetime:
     now = timezone.localtime(now or timezone.now())
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -58,34 +47,52 @@ class EarlierPhoto:
 
 
 @dataclass(frozen=True)
-class EarlierPhotos:
-    """What the replay checks compare a new selfie with, fetched in three queries."""
+class VerificationContext:
+    """Everything a verification reads before the photo is analysed, in three queries."""
 
+    templates: list[FaceTemplate]  # active templates of the loaded model: the only ones compared
+    other_model_templates: bool  # active templates exist, but of another model (re-embedding pending)
+    compared_today: int  # what the daily limit counts
+    submitted_today: int  # every submission except refusals by the limit itself
     own: list[EarlierPhoto]  # this pensioner's earlier submissions (most recent first) and enrolled photos
     same_bytes_elsewhere: bool  # the same bytes were submitted for, or enrolled as, somebody else
     same_bytes_attempts: list[FaceAttempt]  # this pensioner's earlier attempts with the same bytes
 
 
-def earlier_photos(*, pensioner: Pensioner, sha256: str, limit: int = 500) -> EarlierPhotos:
+def verification_context(*, pensioner: Pensioner, sha256: str, model_id: str, limit: int = 500) -> VerificationContext:
+    """Templates, today's counts and what the replay checks compare with.
+
+    Attempts refused by the limit itself are left out: they can be many, and neither the counts nor
+    the replay checks need them. The rest is bounded by the daily submission cap, so ``limit`` recent
+    rows always include the whole of today.
+    """
     attempts = list(
         FaceAttempt.objects.filter(pensioner=pensioner)
-        .exclude(image_sha256="")
+        .exclude(result=FaceAttempt.Result.LIMITED)
         .only("pk", "image_sha256", "image_phash", "face_phash", "actor_id", "result", "reason", "created_at")
         .order_by("-created_at")[:limit]
     )
-    others = FaceAttempt.objects.filter(image_sha256=sha256).exclude(pensioner=pensioner)
     templates = list(
-        FaceTemplate.objects.filter(Q(pensioner=pensioner) | Q(photo_sha256=sha256)).values_list(
-            "pensioner_id", "photo_sha256", "photo_phash", "face_phash"
-        )
+        FaceTemplate.objects.filter(Q(pensioner=pensioner) | Q(photo_sha256=sha256)).order_by("kind", "-id")
     )
-    own = [EarlierPhoto(a.image_sha256, a.image_phash, a.face_phash, a) for a in attempts]
-    own += [EarlierPhoto(sha, ip, fp) for owner, sha, ip, fp in templates if owner == pensioner.pk]
-    elsewhere = any(owner != pensioner.pk for owner, *_rest in templates) or others.exists()
-    return EarlierPhotos(
+    own_templates = [t for t in templates if t.pensioner_id == pensioner.pk]
+    active = [t for t in own_templates if t.is_active]
+    today = local_day_start()
+    today_attempts = [a for a in attempts if a.created_at >= today]
+    own = [EarlierPhoto(a.image_sha256, a.image_phash, a.face_phash, a) for a in attempts if a.image_sha256]
+    own += [EarlierPhoto(t.photo_sha256, t.photo_phash, t.face_phash) for t in own_templates]
+    same_bytes_owners = set(FaceAttempt.objects.filter(image_sha256=sha256).values_list("pensioner_id", flat=True))
+    if pensioner.pk in same_bytes_owners:  # also catches the same bytes refused earlier by the limit
+        own.append(EarlierPhoto(sha256, None, None))
+    elsewhere = len(own_templates) < len(templates) or bool(same_bytes_owners - {pensioner.pk})
+    return VerificationContext(
+        templates=[t for t in active if t.model_id == model_id],
+        other_model_templates=any(t.model_id != model_id for t in active),
+        compared_today=sum(a.result in FaceAttempt.COMPARED for a in today_attempts),
+        submitted_today=len(today_attempts),
         own=own,
         same_bytes_elsewhere=elsewhere,
-        same_bytes_attempts=[a for a in attempts if a.image_sha256 == sha256],
+        same_bytes_attempts=[a for a in attempts if a.image_sha256 and a.image_sha256 == sha256],
     )
 
 

@@ -271,7 +271,7 @@ def _message(result: str, *, left: int, pensioner: Pensioner) -> str:
     ) % {"left": left}
 
 
-def _is_replay(result: FaceResult, earlier: selectors.EarlierPhotos) -> tuple[str, str]:
+def _is_replay(result: FaceResult, earlier: selectors.VerificationContext) -> tuple[str, str]:
     """("replay", why) for a resubmitted picture, ("suspect", why) for a face crop nearly identical to an
     earlier one (a person checks it), ("", "") otherwise.
 
@@ -294,7 +294,7 @@ def _is_replay(result: FaceResult, earlier: selectors.EarlierPhotos) -> tuple[st
     return ("suspect", suspect) if suspect else ("", "")
 
 
-def _previous_same_submission(*, actor: User, earlier: selectors.EarlierPhotos) -> FaceAttempt | None:
+def _previous_same_submission(*, actor: User, earlier: selectors.VerificationContext) -> FaceAttempt | None:
     """An app retrying the very same upload (lost connection) gets the first answer again."""
     window = datetime.timedelta(seconds=int(getattr(settings, "FACECHECK_RETRY_WINDOW_SECONDS", 600)))
     since = timezone.now() - window
@@ -344,16 +344,16 @@ def face_verify(
             _("This benefit has ended; no certification can be recorded."), code="benefit_ended", status_code=409
         )
     limit = _daily_limit()
-    compared, submitted = selectors.attempt_counts_today(pensioner=pensioner)
-    if compared >= limit or submitted >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
-        _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
-
     engine = face_engine()
     thresholds = engine.thresholds()
     base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
-    templates = selectors.templates_for_matching(pensioner=pensioner, model_id=engine.model_id)
+    earlier = selectors.verification_context(pensioner=pensioner, sha256=base["image_sha256"], model_id=engine.model_id)
+    compared = earlier.compared_today
+    if compared >= limit or earlier.submitted_today >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
+        _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
+    templates = earlier.templates
     if not templates:
-        if selectors.templates_of_other_models_exist(pensioner=pensioner, model_id=engine.model_id):
+        if earlier.other_model_templates:
             raise ApplicationError(
                 _(
                     "Face certification is being upgraded for your record. "
@@ -367,7 +367,6 @@ def face_verify(
             code="face_not_enrolled",
             status_code=409,
         )
-    earlier = selectors.earlier_photos(pensioner=pensioner, sha256=base["image_sha256"])
     # The reads above come first, on purpose: run beside the models they slowed both (the models take
     # both cores), and an unenrolled pensioner costs no inference at all.
     try:
