@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 import pytest
 from django.utils import timezone
@@ -26,7 +27,7 @@ def _attempts(
             actor=user,
             method="face",
             result=result,
-            image_sha256=sha or f"{result}{i:060d}",
+            image_sha256=sha or hashlib.sha256(f"{result}{i}".encode()).hexdigest(),
             created_at=now - datetime.timedelta(seconds=count - i),
         )
         for i in range(count)
