@@ -274,7 +274,7 @@ def main() -> None:
         for _ in range(200):
             try:
                 probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-                probe.request("GET", "/api/v1/ping")
+                probe.request("GET", "/api/v1/ping", headers={"Authorization": f"Bearer {people[0][1]}"})
                 probe.getresponse().read()
                 break
             except OSError:
