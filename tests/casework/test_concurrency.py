@@ -1,51 +1,15 @@
 """Races that only a real database with row locks can show (PostgreSQL, two threads)."""
 
-import threading
 import time
 
-import pytest
-from django.conf import settings
-from django.db import connection
-
 from accounts.models import AuditEvent
-from backend.api.errors import ConflictError
 from casework import services
 from casework.models import Case, DeathReport
 from tests.casework.factories import case_in, request_id, reviewer
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.factories import RelativeLinkFactory
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not ON_POSTGRES, reason="needs PostgreSQL row locks; SQLite serialises all writers (run with DATABASE_URL)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def run_together(*calls):  # type: ignore[no-untyped-def]
-    """Start the calls on separate threads (own connections) at the same moment; collect outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def worker(index, call):  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", call())
-        except ConflictError as exc:
-            outcomes[index] = ("conflict", exc.code)
-        except Exception as exc:  # surfaced in the assertion
-            outcomes[index] = ("error", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+pytestmark = POSTGRES_ONLY
 
 
 def test_two_reviewers_approving_at_once_exactly_one_succeeds(monkeypatch):

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from notifications.models import SmsOutbox
 from notifications.services import sms_outbox_drain, sms_outbox_send
 from notifications.sms import MemoryBackend, SmsMessage
+from tests.concurrency import POSTGRES_ONLY, run_together
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL row locks and parallel connections; SQLite serialises all writers "
-        "(run with DATABASE_URL=postgres://...)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -38,26 +29,9 @@ class SlowMemoryBackend(MemoryBackend):
 
 
 def run_in_threads(count: int, target) -> list:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(count)
-    results: list = []
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            barrier.wait()
-            results.append(target())
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
+    outcomes = run_together(*[target] * count)
+    assert all(kind == "ok" for kind, _value in outcomes), outcomes
+    return [value for _kind, value in outcomes]
 
 
 def make_rows(count: int) -> list[int]:
