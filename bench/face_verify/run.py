@@ -1,6 +1,7 @@
 """Face verification latency: the verify endpoint end to end vs raw ONNX inference, same image, same run.
 
     .venv/bin/python bench/face_verify/run.py [--requests 120] [--workers 1] [--raw-only]
+                                              [--throughput 200 --clients 4]
 
 The image is a 640x480 JPEG selfie (an LFW photo of Colin Powell framed as a phone selfie, with a
 different invisible noise pattern per request so every upload has its own bytes, as real selfies do).
@@ -16,6 +17,9 @@ the full accept path: decode, detect, gates, align, embed, replay checks, scorin
 stored, certification recorded, ageing template, audit. Raw and end-to-end samples are taken in
 alternating blocks so drift on this shared machine hits both alike. Peak RSS of each worker is read
 from /proc (VmHWM) at the end.
+
+With --throughput N, N more accept-path requests follow from --clients keep-alive connections at
+once (each for its own pensioner): requests per second at saturation, for sizing workers.
 """
 
 from __future__ import annotations
@@ -214,6 +218,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=120)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--raw-only", action="store_true", help="only the raw inference half (no database)")
+    parser.add_argument("--throughput", type=int, default=0, help="requests for the saturation phase (0: none)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent connections in the saturation phase")
     args = parser.parse_args()
 
     os.chdir(ROOT)
@@ -231,7 +237,7 @@ def main() -> None:
     import django
 
     django.setup()
-    jpegs = selfie_jpegs(args.requests + 1)
+    jpegs = selfie_jpegs(args.requests + args.throughput + 1)
     raw = Raw(jpegs[0])
     for _ in range(10):
         raw.once()
@@ -252,7 +258,8 @@ def main() -> None:
         report_raw(det_times, rec_times, pipeline_times)
         return
 
-    people = seed(args.requests)
+    people = seed(args.requests + args.throughput)
+    saturation_people, people = people[args.requests :], people[: args.requests]
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -291,6 +298,7 @@ def main() -> None:
                 key = f"{status} {payload.split(b',')[0].decode(errors='replace')}"
                 results[key] = results.get(key, 0) + 1
                 latencies.append(seconds)
+        throughput = saturate(saturation_people, jpegs[args.requests : -1], args.clients) if args.throughput else None
         workers = [int(p) for p in subprocess.check_output(["pgrep", "-P", str(server.pid)]).split()]
         peaks = [peak_rss_mib(pid) for pid in workers]
     finally:
@@ -312,6 +320,41 @@ def main() -> None:
         f"/ engine pipeline: {p50 / pipe_p50:.2f}"
     )
     print(f"peak RSS per worker: {', '.join(f'{p:.0f} MiB' for p in peaks)}")
+    if throughput is not None:
+        count, seconds, sat_latencies, sat_results = throughput
+        print(
+            f"saturation ({count} requests, {args.clients} clients, {args.workers} worker(s)): "
+            f"{count / seconds:.1f} req/s, p50 {statistics.median(sat_latencies) * 1000:.1f} ms, "
+            f"p95 {percentile(sat_latencies, 95) * 1000:.1f} ms; responses: {sat_results}"
+        )
+
+
+def saturate(
+    people: list[tuple[int, str]], jpegs: list[bytes], clients: int
+) -> tuple[int, float, list[float], dict[int, int]]:
+    """All requests from ``clients`` connections at once; (count, wall seconds, latencies, statuses)."""
+    import threading
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    work = list(zip(people, jpegs, strict=False))
+
+    def client(share: list[tuple[tuple[int, str], bytes]]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        for (_pid, token), jpeg in share:
+            status, _payload, seconds = post(conn, token, jpeg)
+            with lock:
+                latencies.append(seconds)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(work[i::clients],)) for i in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(work), time.perf_counter() - start, latencies, statuses
 
 
 def report_raw(det_times: list[float], rec_times: list[float], pipeline_times: list[float]) -> None:
