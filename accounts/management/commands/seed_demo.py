@@ -7,7 +7,9 @@ import os
 import random
 import secrets
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +43,11 @@ REGIONS = [
 DEMO_PENSIONER_PHONE = "+8613800000001"
 DEMO_RELATIVE_PHONE = "+8613900000001"
 DEMO_ASSISTANT_PHONE = "+8613700000001"
+# Real photos of one person from the East-Asian calibration set (used by path, never copied): photo 01
+# is enrolled for the demo pensioner, so the others can be used to try face certification.
+DEMO_FACES = settings.BASE_DIR.parent / "shared" / "faces-eastasia-dev" / "images"
+DEMO_FACE_DIR = DEMO_FACES / "cn_chenxing"
+DEMO_OTHER_FACE = DEMO_FACES / "cn_cuipeng" / "cn_cuipeng_01.jpg"
 
 
 class Command(BaseCommand):
@@ -48,6 +55,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--pensioners", type=int, default=1000)
+        parser.add_argument(
+            "--face-photo",
+            default=str(DEMO_FACE_DIR / "cn_chenxing_01.jpg"),
+            help="reference photo enrolled for the demo pensioner ('' to skip)",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
@@ -59,6 +71,7 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         staff = self._staff(regions, password)
         self._seed_ledger()
+        face = self._demo_face(options["face_photo"])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} pensioners created this run)."))
         self.stdout.write(
             "\nLog in to the app API (the code is printed by the console SMS backend in the server log):\n"
@@ -70,6 +83,7 @@ class Command(BaseCommand):
             "  curl -X POST localhost:8000/api/v1/auth/login -H 'Content-Type: application/json' "
             '-d \'{"phone": "13800000001", "code": "<code>"}\'\n'
             "  then: Authorization: Bearer <token> on /api/v1/certification/status (or Swagger UI /api/docs/)\n"
+            f"\nFace certification for the pensioner: {face}\n"
             f"\nStaff (Django admin at /admin/), password for all: {password}\n"
             + "".join(f"  {name:<12} {role}\n" for name, role in staff)
         )
@@ -159,6 +173,29 @@ class Command(BaseCommand):
         for certification in Certification.objects.filter(pensioner_id__in=by_number.values()):
             Pensioner.objects.filter(pk=certification.pensioner_id).update(last_certification=certification)
         return len(new_rows)
+
+    def _demo_face(self, photo: str) -> str:
+        """Enroll the demo pensioner's reference photo so face certification can be tried at once."""
+        from facecheck.engine.errors import FaceImageError, FaceModelsUnavailable  # lazy: facecheck imports accounts
+        from facecheck.models import FaceTemplate
+        from facecheck.services import face_template_enroll
+
+        pensioner = Pensioner.objects.get(phone=DEMO_PENSIONER_PHONE)
+        path = Path(photo) if photo else None
+        if not FaceTemplate.objects.filter(pensioner=pensioner, is_active=True).exists():
+            if path is None or not path.is_file():
+                return f"no reference photo enrolled (not found: {photo or '-'})"
+            try:
+                face_template_enroll(pensioner=pensioner, image=path.read_bytes(), enrolled_by=None)
+            except (FaceModelsUnavailable, FaceImageError) as exc:
+                return f"no reference photo enrolled ({exc})"
+        return (
+            f"reference photo enrolled ({path.name if path else 'earlier'}). With the pensioner's token:\n"
+            f"  curl -X POST localhost:8000/api/v1/facecheck/verify -H 'Authorization: Bearer <token>' "
+            f"-F image=@{DEMO_FACE_DIR / 'cn_chenxing_02.jpg'}\n"
+            f"  (another photo of the same person: accepted; the enrolled photo itself: replay; "
+            f"someone else, e.g. {DEMO_OTHER_FACE}: rejected)"
+        )
 
     def _app_users(self, villages: list[Region]) -> dict[str, str]:
         pensioner = Pensioner.objects.get(phone=DEMO_PENSIONER_PHONE)
