@@ -30,7 +30,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.idnumbers import upgrade_15_to_18
@@ -38,6 +37,7 @@ from accounts.models import Pensioner, RelativeLink
 from accounts.phones import mask_phone, normalize_mainland_mobile
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError
+from backend.formats import plain_date
 from chatbot.models import Channel, Conversation
 from chatbot.nlu.classifier import Prediction, get_classifier
 from chatbot.nlu.cues import CUES
@@ -147,10 +147,6 @@ class Turn:
 
 
 # --- Small helpers ----------------------------------------------------------------------------
-
-
-def _date(day: datetime.date | None) -> str:
-    return date_format(day, "Y年n月j日") if day else ""
 
 
 def _full_id(number: str) -> str:
@@ -596,20 +592,20 @@ class Dialogue:
         last = ""
         if status.last_certified_at:
             last = _("Last time: %(date)s, %(method)s.") % {
-                "date": _date(timezone.localtime(status.last_certified_at).date()),
+                "date": plain_date(timezone.localtime(status.last_certified_at).date()),
                 "method": status.last_method_label,
             }
         if status.state == CertificationState.CERTIFIED:
             text = _("%(who)s have certified. Next time is before %(due)s.") % {
                 "who": who,
-                "due": _date(status.next_due),
+                "due": plain_date(status.next_due),
             }
             return Reply(f"{text}{last}", [_intent_button(Intent.NEXT_DUE), Button(_("Thank you"), "intent:thanks")])
         if status.state == CertificationState.DUE_SOON:
             text = _("The certification of %(who)s is due in %(days)d days (%(due)s). You can certify by face now.") % {
                 "who": who,
                 "days": status.days_left,
-                "due": _date(status.next_due),
+                "due": plain_date(status.next_due),
             }
             return Reply(
                 text, [_face_button(person, own=own), _intent_button(Intent.HOW_TO_CERTIFY)], self._face_action(person)
@@ -618,7 +614,7 @@ class Dialogue:
             "The certification of %(who)s expired on %(due)s. Please certify now so the pension is not paused."
         ) % {
             "who": who,
-            "due": _date(status.next_due),
+            "due": plain_date(status.next_due),
         }
         return Reply(text, [_face_button(person, own=own), _intent_button(Intent.HUMAN)], self._face_action(person))
 
@@ -630,7 +626,7 @@ class Dialogue:
             return self._status_answer(person, status)
         text = _(
             "%(who)s should certify next before %(due)s, in %(days)d days. We will remind you by SMS before then."
-        ) % {"who": self._who(person), "due": _date(status.next_due), "days": status.days_left}
+        ) % {"who": self._who(person), "due": plain_date(status.next_due), "days": status.days_left}
         buttons = [_intent_button(Intent.SILENT_CERT)]
         if status.state == CertificationState.DUE_SOON:
             buttons.insert(0, _face_button(person, own=self.audience.is_own(person)))
@@ -776,7 +772,7 @@ class Dialogue:
             if status.last_method == "silent" and status.last_certified_at:
                 text += _("%(who)s were last certified this way on %(date)s.") % {
                     "who": self._who(subject),
-                    "date": _date(timezone.localtime(status.last_certified_at).date()),
+                    "date": plain_date(timezone.localtime(status.last_certified_at).date()),
                 }
         return Reply(text, [_intent_button(Intent.CHECK_STATUS), _intent_button(Intent.NEXT_DUE)])
 
@@ -836,7 +832,7 @@ class Dialogue:
             % {
                 "who": self._who(person),
                 "amount": summary.last_paid_amount,
-                "date": _date(summary.last_paid_on),
+                "date": plain_date(summary.last_paid_on),
                 "hotline": _hotline(),
             },
             [Button(_("Please call me back"), "handoff"), _intent_button(Intent.CHECK_STATUS)],
@@ -925,7 +921,7 @@ class Dialogue:
             )
             % {
                 "name": person.name,
-                "date": _date(datetime.date.fromisoformat(slots["date"])),
+                "date": plain_date(datetime.date.fromisoformat(slots["date"])),
                 "place": slots["place"],
                 "relationship": link.get_relationship_display(),
             },

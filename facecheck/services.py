@@ -29,6 +29,7 @@ from PIL import Image
 from accounts.models import Pensioner, User
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError
+from backend.formats import plain_date
 from casework.models import Case
 from casework.services import case_open
 from facecheck import selectors
@@ -254,7 +255,7 @@ def _refuse_over_limit(*, pensioner: Pensioner, actor: User, method: str, image:
 def _message(result: str, *, left: int, pensioner: Pensioner) -> str:
     if result == FaceAttempt.Result.ACCEPTED:
         return _("Certification successful. Your next certification is due by %(date)s.") % {
-            "date": pensioner.next_due.strftime("%Y-%m-%d")
+            "date": plain_date(pensioner.next_due)
         }
     if result == FaceAttempt.Result.REVIEW:
         return _(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime
 import math
-from functools import lru_cache
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from backend.formats import plain_date
 
 REMINDER = "reminder"
 REMINDER_RELATIVE = "reminder_relative"
@@ -101,17 +101,11 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * min(len(name) - 2, 3) + name[-1]
 
 
-@lru_cache(maxsize=4096)
-def format_date(day: datetime.date) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return date_format(day, "Y年n月j日")
-
-
 def render(template: str, **context: object) -> str:
     """The text for ``template``; ``sign`` and ``hotline`` are filled in from settings."""
     values = {"sign": settings.SMS_SIGNATURE, "hotline": settings.SERVICE_HOTLINE} | context
     for key, value in values.items():
         if isinstance(value, datetime.date):
-            values[key] = format_date(value)
+            values[key] = plain_date(value)
     with translation.override(settings.LANGUAGE_CODE):
         return str(TEMPLATES[template]) % values

@@ -7,10 +7,10 @@ from enum import StrEnum
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner
+from backend.formats import plain_date
 from selfservice.models import Certification
 
 
@@ -71,7 +71,7 @@ def _state(pensioner: Pensioner, today: datetime.date) -> CertificationState:
 
 
 def _display(state: CertificationState, pensioner: Pensioner, days_left: int) -> Display:
-    due = date_format(pensioner.next_due, "Y年n月j日") if pensioner.next_due else ""
+    due = plain_date(pensioner.next_due)
     hotline = settings.SERVICE_HOTLINE
     if state == CertificationState.CERTIFIED:
         return Display(

@@ -68,6 +68,14 @@ def test_own_selfie_is_accepted_and_certifies(enrolled):
     assert certification.evidence_ref == f"facecheck.attempt:{attempt.public_id}"
 
 
+def test_the_accepted_answer_gives_the_next_due_date_as_people_read_it(enrolled):
+    pensioner, user = enrolled
+    body = _post(client_for(user), _selfie()).json()
+    pensioner.refresh_from_db()
+    due = pensioner.next_due
+    assert f"{due.year}年{due.month}月{due.day}日" in body["message"]
+
+
 def test_relative_certifies_by_proxy(enrolled):
     pensioner, _user = enrolled
     link = RelativeLinkFactory(pensioner=pensioner)
