@@ -67,13 +67,20 @@ class Score:
 def score_pair(
     primary: float, *, thresholds: dict[str, float] | None, second: Callable[[], float] | None = None
 ) -> Score:
-    """Fuse with the second recogniser only inside the configured band (it is ~15x slower)."""
-    if second is None or not thresholds or "fusion_low" not in thresholds:
+    """Fuse with the second recogniser only inside the configured band (it is ~15x slower).
+
+    Inside the band a plain cosine is not on the fused scale the thresholds were set for, so when no
+    second opinion exists for the pair (a template stored without one, such as an ageing template),
+    the score is held just below ``accept``: that pair can send the attempt to review, never certify.
+    """
+    if not thresholds or "fusion_low" not in thresholds:
         return Score(primary, primary)
-    if thresholds["fusion_low"] <= primary < thresholds["fusion_high"]:
-        other = second()
-        return Score((primary + other) / 2.0, primary, other)
-    return Score(primary, primary)
+    if not thresholds["fusion_low"] <= primary < thresholds["fusion_high"]:
+        return Score(primary, primary)
+    if second is None:
+        return Score(min(primary, float(np.nextafter(thresholds["accept"], -np.inf))), primary)
+    other = second()
+    return Score((primary + other) / 2.0, primary, other)
 
 
 def cosine_scores(probe: np.ndarray, templates: np.ndarray) -> np.ndarray:
