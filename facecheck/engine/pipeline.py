@@ -88,7 +88,8 @@ class FaceEngine:
     def warm_up(self) -> None:
         """Run each session once so the first request does not pay for graph optimisation."""
         blank = np.full((480, 640, 3), 127, dtype=np.uint8)
-        self.detect(blank)
+        self.detect(blank)  # landscape and portrait phone photos: the two detector input shapes most seen
+        self.detect(np.ascontiguousarray(blank.transpose(1, 0, 2)))
         crop = np.full((self.pack.crop_size, self.pack.crop_size, 3), 127, dtype=np.uint8)
         self.embed(crop)
         if self.pack.second is not None:
