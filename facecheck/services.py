@@ -272,9 +272,9 @@ def _message(result: str, *, left: int, pensioner: Pensioner) -> str:
     ) % {"left": left}
 
 
-def _is_replay(result: FaceResult, earlier: selectors.VerificationContext) -> tuple[str, str]:
+def _is_replay(result: FaceResult, context: selectors.VerificationContext) -> tuple[str, str]:
     """("replay", why) for a resubmitted picture, ("suspect", why) for a face crop nearly identical to an
-    earlier one (a person checks it), ("", "") otherwise.
+    context one (a person checks it), ("", "") otherwise.
 
     Same bytes or a nearly identical whole picture (re-encoded, resized, brightened) is a replay. The
     face-crop hash alone is only a suspicion: two real selfies of one person can, rarely, come close
@@ -282,10 +282,10 @@ def _is_replay(result: FaceResult, earlier: selectors.VerificationContext) -> tu
     """
     image_limit = int(getattr(settings, "FACECHECK_PHASH_MAX_DISTANCE", 6))
     face_limit = int(getattr(settings, "FACECHECK_FACE_PHASH_MAX_DISTANCE", 4))
-    if earlier.same_bytes_elsewhere:
+    if context.same_bytes_elsewhere:
         return "replay", "same_bytes_other_pensioner"
     suspect = ""
-    for photo in earlier.own:
+    for photo in context.own:
         if photo.sha256 == result.image_sha256:
             return "replay", "same_bytes"
         if photo.image_phash is not None and hamming(to_unsigned(photo.image_phash), result.image_phash) <= image_limit:
@@ -295,13 +295,13 @@ def _is_replay(result: FaceResult, earlier: selectors.VerificationContext) -> tu
     return ("suspect", suspect) if suspect else ("", "")
 
 
-def _previous_same_submission(*, actor: User, earlier: selectors.VerificationContext) -> FaceAttempt | None:
+def _previous_same_submission(*, actor: User, context: selectors.VerificationContext) -> FaceAttempt | None:
     """An app retrying the very same upload (lost connection) gets the first answer again."""
     window = datetime.timedelta(seconds=int(getattr(settings, "FACECHECK_RETRY_WINDOW_SECONDS", 600)))
     since = timezone.now() - window
     candidates = [
         a
-        for a in earlier.same_bytes_attempts
+        for a in context.same_bytes_attempts
         if a.actor_id == actor.pk
         and a.created_at >= since
         and a.result in FaceAttempt.COMPARED
@@ -348,13 +348,13 @@ def face_verify(
     engine = face_engine()
     thresholds = engine.thresholds()
     base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
-    earlier = selectors.verification_context(pensioner=pensioner, sha256=base["image_sha256"], model_id=engine.model_id)
-    compared = earlier.compared_today
-    if compared >= limit or earlier.submitted_today >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
+    context = selectors.verification_context(pensioner=pensioner, sha256=base["image_sha256"], model_id=engine.model_id)
+    compared = context.compared_today
+    if compared >= limit or context.submitted_today >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
         _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
-    templates = earlier.templates
+    templates = context.templates
     if not templates:
-        if earlier.other_model_templates:
+        if context.other_model_templates:
             raise ApplicationError(
                 _(
                     "Face certification is being upgraded for your record. "
@@ -382,7 +382,7 @@ def face_verify(
         )
         raise
 
-    previous = _previous_same_submission(actor=actor, earlier=earlier)
+    previous = _previous_same_submission(actor=actor, context=context)
     if previous is not None:
         left = max(0, limit - compared)
         return VerifyOutcome(
@@ -393,7 +393,7 @@ def face_verify(
             repeated=True,
         )
 
-    replay, replay_reason = _is_replay(probe, earlier)
+    replay, replay_reason = _is_replay(probe, context)
     if replay == "replay":
         score, best, reference_score = None, None, None
         result = FaceAttempt.Result.REPLAY
