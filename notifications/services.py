@@ -39,7 +39,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Pensioner
+from accounts.models import Pensioner, Region
 from notifications import selectors, texts
 from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
 from notifications.sms import (
@@ -683,8 +683,8 @@ class Planned:
     recipient: str
     template: str
     kind: SmsKind
-    pensioner_id: int
-    cycle_due: datetime.date
+    pensioner_id: int | None
+    cycle_due: datetime.date | None
     context: dict[str, Any]
 
 
@@ -854,6 +854,34 @@ def _plan_certified(*, today: datetime.date, send_after: datetime.datetime, resu
         _insert(_certified_planned(chunk), send_after=send_after, result=result)
 
 
+def _plan_reports_missing(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
+    """Once a month, after the due day: the assistants of every village whose report has not arrived."""
+    from casework.selectors import ReportState, monthly_report_status, reporting_period_now  # lazy: casework imports us
+
+    period = reporting_period_now(today)
+    villages = Region.objects.filter(village_assignments__isnull=False).distinct()
+    statuses = monthly_report_status(villages=villages, period=period, today=today)
+    missing = [status for status in statuses if status.state == ReportState.MISSING]
+    result.candidates["report_missing"] += len(missing)
+    assistants = selectors.village_assistant_phones(village_ids=[status.village.pk for status in missing])
+    month = f"{period.year}年{period.month}月"
+    planned = [
+        Planned(
+            f"report_missing:{status.village.pk}:{period:%Y-%m}:a{user_id}",
+            phone,
+            texts.REPORT_MISSING,
+            SmsKind.NOTICE,
+            None,
+            None,
+            {"village": status.village.name[:12], "month": month, "due": status.due_on},
+        )
+        for status in missing
+        for user_id, phone in assistants.get(status.village.pk, ())
+    ]
+    for chunk in _chunks(planned, settings.NOTIFICATIONS_PLAN_CHUNK):
+        _insert(chunk, send_after=send_after, result=result)
+
+
 def reminders_plan(*, today: datetime.date | None = None, now: datetime.datetime | None = None) -> PlanResult:
     """Plan every reminder and notice due today, set-based and idempotent.
 
@@ -869,6 +897,7 @@ def reminders_plan(*, today: datetime.date | None = None, now: datetime.datetime
     _plan_overdue(today=today, send_after=send_after, result=result)
     _plan_suspended(today=today, send_after=send_after, result=result)
     _plan_certified(today=today, send_after=send_after, result=result)
+    _plan_reports_missing(today=today, send_after=send_after, result=result)
     return result
 
 

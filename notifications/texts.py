@@ -28,6 +28,7 @@ CERTIFIED = "certified"
 CERTIFIED_SUSPENDED = "certified_suspended"
 OPT_OUT_ACK = "opt_out_ack"
 OPT_IN_ACK = "opt_in_ack"
+REPORT_MISSING = "report_missing"
 
 TEMPLATES = {
     REMINDER: _(
@@ -71,6 +72,10 @@ TEMPLATES = {
         "be sent. Reply DY to get reminders again."
     ),
     OPT_IN_ACK: _("%(sign)sYou will get reminder messages again. Reply TD to stop them."),
+    REPORT_MISSING: _(
+        "%(sign)sThe %(month)s monthly report of %(village)s was due on %(due)s and has not arrived. Please "
+        "file it in the app; if nobody died or moved away, a zero report is enough."
+    ),
 }
 
 UCS2_SINGLE, UCS2_PART = 70, 67

@@ -14,6 +14,7 @@ LONGEST = {
     "due": datetime.date(2026, 12, 31),  # "2026年12月31日" is the longest date
     "pause": datetime.date(2027, 12, 31),
     "village": "某某街道某某社区居民委员会某某"[:12],  # the planner cuts village names to 12
+    "month": "2026年12月",
 }
 
 
