@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ class DecodedImage:
     sha256: str  # of the submitted bytes
     format: str
     original_size: tuple[int, int]  # (width, height) as stored in the file, before orientation
+    decoded_size: tuple[int, int]  # (width, height) libjpeg produced: smaller when it decoded at reduced scale
 
 
 def decode_image(
@@ -79,11 +81,15 @@ def decode_image(
             errors.IMAGE_TOO_MANY_PIXELS, details={"width": width, "height": height, "max_pixels": max_pixels}
         )
     try:
-        if fmt in ("JPEG", "MPO") and max(width, height) > 2 * work_side:
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 12 MP selfie decodes several times faster.
-            image.draft("RGB", (work_side, work_side))
+        if fmt in ("JPEG", "MPO") and max(width, height) > work_side:
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, as long as the longest side stays at least
+            # work_side: a 12 MP selfie decodes 4x faster. Pillow keeps a scale only if *both* sides stay
+            # at or above the requested box, so ask for the photo's own shape at work_side.
+            scale = work_side / max(width, height)
+            image.draft("RGB", (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
         image.load()
-        image = ImageOps.exif_transpose(image) or image
+        decoded_size = image.size
+        ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright photo (30 ms at 12 MP)
         rgb = _to_rgb(image)
     except Image.DecompressionBombError as exc:
         raise errors.FaceImageError(errors.IMAGE_TOO_MANY_PIXELS) from exc
@@ -95,7 +101,7 @@ def decode_image(
         scale = work_side / longest
         arr = cv2.resize(arr, (round(arr.shape[1] * scale), round(arr.shape[0] * scale)), interpolation=cv2.INTER_AREA)
     bgr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)  # several times faster than a reversed-axis copy
-    return DecodedImage(bgr=bgr, sha256=digest, format=fmt, original_size=(width, height))
+    return DecodedImage(bgr=bgr, sha256=digest, format=fmt, original_size=(width, height), decoded_size=decoded_size)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -114,3 +114,18 @@ def test_same_bytes_give_the_same_hash_and_other_bytes_another():
     b = encode(_photo() // 2, "PNG")
     assert decode_image(a).sha256 == decode_image(io.BytesIO(a).getvalue()).sha256
     assert decode_image(a).sha256 != decode_image(b).sha256
+
+
+@pytest.mark.parametrize(("width", "height"), [(3000, 4000), (4000, 3000)])
+def test_a_phone_photo_is_decoded_at_half_scale_not_full_size(width, height):
+    """libjpeg's reduced-scale decoding: a 12 MP selfie never exists in memory at full size."""
+    decoded = decode_image(encode(_photo(width, height), "JPEG"), work_side=1600)
+    assert decoded.original_size == (width, height)
+    assert decoded.decoded_size == (width // 2, height // 2)
+    assert max(decoded.bgr.shape[:2]) == 1600
+
+
+def test_a_photo_barely_above_the_working_size_is_decoded_at_full_scale():
+    """Half scale would drop below the working size (1700 -> 850 px): the full image is decoded."""
+    decoded = decode_image(encode(_photo(1700, 1200), "JPEG"), work_side=1600)
+    assert decoded.decoded_size == (1700, 1200)
