@@ -29,6 +29,7 @@ from accounts.roles import STAFF_ROLES, Role
 from accounts.selectors import user_roles
 from accounts.services import add_months, audit_record
 from backend.api.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from backend.formats import plain_date
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -684,7 +685,7 @@ def resumption_case_for_certification(*, pensioner: Pensioner, certification: An
         category=Case.Category.RESUMPTION,
         source=source,
         opened_by=certification.recorded_by,
-        summary=_("Certified again after suspension since %(date)s") % {"date": since.isoformat()},
+        summary=_("Certified again after suspension since %(date)s") % {"date": plain_date(since)},
         details={
             "type": "certification",
             "certification_id": certification.pk,
@@ -769,7 +770,7 @@ def death_report_submit(
                 category=Case.Category.SUSPECTED_DEATH,
                 source=source,
                 opened_by=reporter,
-                summary=_("Death reported on %(date)s") % {"date": date_of_death.isoformat()},
+                summary=_("Death reported on %(date)s") % {"date": plain_date(date_of_death)},
                 details={
                     "type": "death_report",
                     "reporter_id": reporter.pk,

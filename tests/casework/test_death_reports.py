@@ -53,6 +53,12 @@ def test_a_relative_reports_a_death_and_payment_is_held_at_once(relative_link):
     assert response.json()["relationship"] == relative_link.relationship
 
 
+def test_the_case_summary_gives_the_date_of_death_as_staff_read_it(relative_link):
+    response = report(client_for(relative_link.relative), relative_link.pensioner, date_of_death="2026-10-09")
+    case = Case.objects.get(pk=response.json()["case_id"])
+    assert case.summary == "报告于2026年10月9日死亡"  # stored as written, in the service's language
+
+
 def test_the_reporter_gets_an_acknowledgement_sms(relative_link):
     response = report(client_for(relative_link.relative), relative_link.pensioner)
     acks = sms_queued(f"death_report_ack:{response.json()['id']}")

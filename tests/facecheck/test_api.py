@@ -73,7 +73,7 @@ def test_the_accepted_answer_gives_the_next_due_date_as_people_read_it(enrolled)
     body = _post(client_for(user), _selfie()).json()
     pensioner.refresh_from_db()
     due = pensioner.next_due
-    assert f"{due.year}年{due.month}月{due.day}日" in body["message"]
+    assert f"下次请在{due.year}年{due.month}月{due.day}日前认证" in body["message"]
 
 
 def test_relative_certifies_by_proxy(enrolled):
