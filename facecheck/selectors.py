@@ -102,16 +102,16 @@ def _staff_pensioner_ids(actor: User) -> QuerySet[Pensioner]:
     return pensioners_in_scope(actor=actor)
 
 
-def face_template_get_for_staff(*, actor: User, template_id: int) -> FaceTemplate:
-    """A template whose pensioner is in the staff member's scope; 404 for anyone else."""
-    template = (
-        FaceTemplate.objects.filter(pk=template_id, pensioner__in=_staff_pensioner_ids(actor))
-        .select_related("pensioner")
-        .first()
-    )
-    if template is None:
+def _in_staff_scope(queryset: QuerySet, *, actor: User, **lookup: object):  # type: ignore[no-untyped-def]
+    """The one row matching ``lookup`` whose pensioner is in the staff member's scope; 404 for anyone else."""
+    found = queryset.filter(pensioner__in=_staff_pensioner_ids(actor), **lookup).select_related("pensioner").first()
+    if found is None:
         raise NotFoundError()
-    return template
+    return found
+
+
+def face_template_get_for_staff(*, actor: User, template_id: int) -> FaceTemplate:
+    return _in_staff_scope(FaceTemplate.objects.all(), actor=actor, pk=template_id)
 
 
 def face_attempt_get_for_staff(*, actor: User, public_id: uuid.UUID | str) -> FaceAttempt:
@@ -119,14 +119,7 @@ def face_attempt_get_for_staff(*, actor: User, public_id: uuid.UUID | str) -> Fa
         key = uuid.UUID(str(public_id))
     except ValueError:
         raise NotFoundError() from None
-    attempt = (
-        FaceAttempt.objects.filter(public_id=key, pensioner__in=_staff_pensioner_ids(actor))
-        .select_related("pensioner")
-        .first()
-    )
-    if attempt is None:
-        raise NotFoundError()
-    return attempt
+    return _in_staff_scope(FaceAttempt.objects.all(), actor=actor, public_id=key)
 
 
 def active_templates_for_index(*, model_id: str, after_id: int = 0) -> QuerySet[FaceTemplate]:
