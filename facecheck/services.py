@@ -274,7 +274,7 @@ def _message(result: str, *, left: int, pensioner: Pensioner) -> str:
 
 def _is_replay(result: FaceResult, context: selectors.VerificationContext) -> tuple[str, str]:
     """("replay", why) for a resubmitted picture, ("suspect", why) for a face crop nearly identical to an
-    context one (a person checks it), ("", "") otherwise.
+    earlier one (a person checks it), ("", "") otherwise.
 
     Same bytes or a nearly identical whole picture (re-encoded, resized, brightened) is a replay. The
     face-crop hash alone is only a suspicion: two real selfies of one person can, rarely, come close
