@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from enum import StrEnum
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
 
 from accounts.models import Pensioner, Region, RelativeLink, User
 from accounts.roles import STAFF_ROLES, Role
 from backend.api.errors import NotFoundError
+
+_M = TypeVar("_M", bound=Model)
 
 
 def user_roles(user: User) -> frozenset[str]:
@@ -33,41 +38,135 @@ def region_subtree_q(region: Region, *, field: str = "region") -> Q:
     return Q(**{f"{field}__code__startswith": region.prefix})
 
 
-def pensioners_in_scope(*, actor: User) -> QuerySet[Pensioner]:
-    """Every pensioner ``actor`` may see: self, approved links, assigned villages, staff subtree.
+class Relationship(StrEnum):
+    """How an actor stands to a pensioner. One person may stand in several at once."""
 
-    The union of the actor's roles; empty for anyone else. Everything that reads another
-    person's data goes through here so the scope rules live in one place.
+    SELF = "self"
+    RELATIVE = "relative"  # an approved RelativeLink
+    VILLAGE_ASSISTANT = "village_assistant"  # assigned to the pensioner's village
+    STAFF = "staff"  # back office, inside their region subtree
+
+
+class Capability(StrEnum):
+    """What someone may do for a pensioner. ``CAPABILITIES`` says which relationship may do it."""
+
+    READ_STATUS = "read_status"  # status, history, the chatbot's answers about them
+    READ_MONEY = "read_money"  # payments, held months, overpayments
+    CERTIFY_BY_FACE = "certify_by_face"  # a selfie: oneself, or an approved relative (proxy)
+    REPORT_DEATH = "report_death"
+    ACT_FOR = "act_for"  # offered in the app and the chatbot as "whom I act for"
+    CASEWORK = "casework"  # open, accept, review cases; upload staff evidence; enroll faces
+
+
+_EVERYONE = frozenset(Relationship)
+
+#: The one table of who may do what for a pensioner. Every API, admin and selector asks it.
+CAPABILITIES: dict[Capability, frozenset[Relationship]] = {
+    Capability.READ_STATUS: _EVERYONE,
+    # The village assistant's job is reporting, not money.
+    Capability.READ_MONEY: frozenset({Relationship.SELF, Relationship.RELATIVE, Relationship.STAFF}),
+    Capability.CERTIFY_BY_FACE: frozenset({Relationship.SELF, Relationship.RELATIVE}),
+    # Nobody reports their own death.
+    Capability.REPORT_DEATH: frozenset({Relationship.RELATIVE, Relationship.VILLAGE_ASSISTANT, Relationship.STAFF}),
+    Capability.ACT_FOR: frozenset({Relationship.SELF, Relationship.RELATIVE}),
+    Capability.CASEWORK: frozenset({Relationship.STAFF}),
+}
+
+
+def _join(path: str, field: str) -> str:
+    return f"{path}__{field}" if path else field
+
+
+def scope_q(*, actor: User, capability: Capability = Capability.READ_STATUS, path: str = "") -> tuple[Q, bool]:
+    """The rows ``actor`` may reach for ``capability``, as a filter on any model with a pensioner.
+
+    ``path`` is the lookup from the model to ``Pensioner`` ("" on Pensioner itself,
+    "pensioner" on a Case). Returns the filter and whether it joins to-many relations (then the
+    caller must deduplicate; ``scoped`` does). A superuser on a staff capability gets everything.
     """
+    allowed = CAPABILITIES[capability]
     roles = user_roles(actor)
-    if not roles:
-        return Pensioner.objects.none()
     scope = Q(pk__in=[])
-    if Role.PENSIONER in roles:
-        scope |= Q(user=actor)
-    if Role.RELATIVE in roles or Role.PENSIONER in roles:
-        scope |= Q(relative_links__relative=actor, relative_links__status=RelativeLink.Status.APPROVED)
-    if Role.VILLAGE_ASSISTANT in roles:
-        scope |= Q(region__village_assignments__user=actor)
-    if roles & STAFF_ROLES:
+    joins_many = False
+    if not roles:
+        return scope, False
+    if Relationship.SELF in allowed and Role.PENSIONER in roles:
+        scope |= Q(**{_join(path, "user"): actor})
+    if Relationship.RELATIVE in allowed and roles & {Role.RELATIVE, Role.PENSIONER}:
+        scope |= Q(
+            **{
+                _join(path, "relative_links__relative"): actor,
+                _join(path, "relative_links__status"): RelativeLink.Status.APPROVED,
+            }
+        )
+        joins_many = True
+    if Relationship.VILLAGE_ASSISTANT in allowed and Role.VILLAGE_ASSISTANT in roles:
+        scope |= Q(**{_join(path, "region__village_assignments__user"): actor})
+        joins_many = True
+    if Relationship.STAFF in allowed and roles & STAFF_ROLES:
         if actor.is_superuser:
-            return Pensioner.objects.all()
+            return Q(), False
         if actor.region_id is not None:
-            region = actor.region
-            scope |= region_subtree_q(region)
-    if Role.RELATIVE in roles or Role.PENSIONER in roles or Role.VILLAGE_ASSISTANT in roles:
+            scope |= region_subtree_q(actor.region, field=_join(path, "region"))
+    return scope, joins_many
+
+
+def scoped(
+    queryset: QuerySet[_M], *, actor: User, capability: Capability = Capability.READ_STATUS, path: str = ""
+) -> QuerySet[_M]:
+    """``queryset`` narrowed to what ``actor`` may reach; each row once."""
+    scope, joins_many = scope_q(actor=actor, capability=capability, path=path)
+    if joins_many:
         # Joins through to-many relations can repeat rows; a subquery keeps the outer query simple.
-        return Pensioner.objects.filter(pk__in=Pensioner.objects.filter(scope).values("pk"))
-    return Pensioner.objects.filter(scope)
+        return queryset.filter(pk__in=queryset.model._default_manager.filter(scope).values("pk"))
+    return queryset.filter(scope)
 
 
-def pensioner_get_for_actor(*, actor: User, pensioner_id: int | str) -> Pensioner:
-    """The pensioner if in ``actor``'s scope; 404 otherwise, so existence never leaks."""
+def pensioners_in_scope(*, actor: User, capability: Capability = Capability.READ_STATUS) -> QuerySet[Pensioner]:
+    """Every pensioner ``actor`` may reach for ``capability`` (by default: see at all)."""
+    return scoped(Pensioner.objects.all(), actor=actor, capability=capability)
+
+
+def relationships_to(*, actor: User, pensioner: Pensioner) -> frozenset[Relationship]:
+    """How ``actor`` stands to one pensioner, in at most two small queries."""
+    roles = user_roles(actor)
+    found: set[Relationship] = set()
+    if Role.PENSIONER in roles and pensioner.user_id == actor.pk:
+        found.add(Relationship.SELF)
+    if (
+        roles & {Role.RELATIVE, Role.PENSIONER}
+        and pensioner.user_id != actor.pk
+        and relative_link_is_approved(relative=actor, pensioner=pensioner)
+    ):
+        found.add(Relationship.RELATIVE)
+    if Role.VILLAGE_ASSISTANT in roles and actor.village_assignments.filter(village_id=pensioner.region_id).exists():
+        found.add(Relationship.VILLAGE_ASSISTANT)
+    if roles & STAFF_ROLES and (
+        actor.is_superuser or (actor.region_id is not None and pensioner.region.code.startswith(actor.region.prefix))
+    ):
+        found.add(Relationship.STAFF)
+    return frozenset(found)
+
+
+def actor_may(*, actor: User, pensioner: Pensioner, capability: Capability) -> bool:
+    return bool(relationships_to(actor=actor, pensioner=pensioner) & CAPABILITIES[capability])
+
+
+def pensioner_get_for_actor(
+    *, actor: User, pensioner_id: int | str, capability: Capability = Capability.READ_STATUS
+) -> Pensioner:
+    """The pensioner if ``actor`` may reach them for ``capability``; 404 otherwise, so existence
+    never leaks."""
     try:
         pk = int(pensioner_id)
     except (TypeError, ValueError):
         raise NotFoundError() from None
-    pensioner = pensioners_in_scope(actor=actor).select_related("last_certification", "region").filter(pk=pk).first()
+    pensioner = (
+        pensioners_in_scope(actor=actor, capability=capability)
+        .select_related("last_certification", "region")
+        .filter(pk=pk)
+        .first()
+    )
     if pensioner is None:
         raise NotFoundError()
     return pensioner
@@ -95,13 +194,7 @@ def relative_link_is_approved(*, relative: User, pensioner: Pensioner) -> bool:
 
 def pensioners_actable(*, actor: User) -> QuerySet[Pensioner]:
     """Who the app offers to act for: myself and my approved relatives (not a whole village)."""
-    return (
-        Pensioner.objects.filter(
-            Q(user=actor) | Q(relative_links__relative=actor, relative_links__status=RelativeLink.Status.APPROVED)
-        )
-        .distinct()
-        .order_by("pk")
-    )
+    return pensioners_in_scope(actor=actor, capability=Capability.ACT_FOR).order_by("pk")
 
 
 def relative_links_of(*, relative: User) -> QuerySet[RelativeLink]:
