@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from accounts.models import Pensioner, Region, RelativeLink, User
+from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.roles import STAFF_ROLES, Role
 from backend.api.errors import NotFoundError
 
@@ -199,3 +201,37 @@ def pensioners_actable(*, actor: User) -> QuerySet[Pensioner]:
 
 def relative_links_of(*, relative: User) -> QuerySet[RelativeLink]:
     return RelativeLink.objects.filter(relative=relative).select_related("pensioner").order_by("-requested_at")
+
+
+# --- Whom to text about a pensioner --------------------------------------------------------
+
+
+def relative_phones(*, pensioner_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Approved relatives with a phone, per pensioner: ``{pensioner_id: [(user_id, phone), ...]}``."""
+    ids = list(pensioner_ids)
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = RelativeLink.objects.filter(
+        pensioner_id__in=ids,
+        status=RelativeLink.Status.APPROVED,
+        relative__phone__isnull=False,
+        relative__is_active=True,
+    ).values_list("pensioner_id", "relative_id", "relative__phone")
+    for pensioner_id, user_id, phone in rows.order_by("pensioner_id", "relative_id"):
+        found[pensioner_id].append((user_id, phone))
+    return found
+
+
+def village_assistant_phones(*, village_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Assistants assigned to each village who have a phone: ``{village_id: [(user_id, phone), ...]}``."""
+    ids = list(set(village_ids))
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = VillageAssignment.objects.filter(
+        village_id__in=ids, user__phone__isnull=False, user__is_active=True
+    ).values_list("village_id", "user_id", "user__phone")
+    for village_id, user_id, phone in rows.order_by("village_id", "user_id"):
+        found[village_id].append((user_id, phone))
+    return found

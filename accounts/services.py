@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import calendar
 import datetime
 import hashlib
 import hmac
@@ -23,6 +22,7 @@ from accounts.phones import normalize_mainland_mobile
 from accounts.roles import Role
 from accounts.selectors import user_roles
 from backend.api.errors import ApplicationError, ConflictError, NotFoundError
+from backend.dates import add_months
 from notifications.services import sms_send
 from notifications.sms import SmsKind
 
@@ -59,13 +59,6 @@ def audit_record(
 
 
 # --- Registry ------------------------------------------------------------------------------
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """Calendar months; the 29th of February plus a year is the 28th."""
-    years, month_index = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month_index + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @transaction.atomic

@@ -1,27 +1,32 @@
 """Load what is expensive once per process, before the first request (models, classifier).
 
-Called from ``backend/wsgi.py``; a worker that cannot load its face models still starts (the
-verify endpoint and the health command then answer a clear configuration error).
+Apps register their loaders from ``AppConfig.ready`` (the bottom layer imports none of them).
+Called from ``backend/wsgi.py``; a loader that fails is logged and the worker still starts (the
+face endpoint and the health command then answer a clear configuration error).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+_loaders: list[Callable[[], object]] = []
+
+
+def register_warm_up(loader: Callable[[], object]) -> None:
+    if loader not in _loaders:
+        _loaders.append(loader)
+
 
 def warm_up_process() -> None:
     if not settings.WARM_UP_ON_START:
         return
-    from chatbot.nlu.classifier import warm_up as chatbot_warm_up
-
-    chatbot_warm_up()
-    try:
-        from facecheck.engine.loader import get_engine
-
-        get_engine()
-    except Exception:  # reported by the health check and the endpoint; never block start-up
-        logger.exception("Face models could not be loaded at start-up")
+    for loader in _loaders:
+        try:
+            loader()
+        except Exception:  # reported by the health checks and the endpoints; never block start-up
+            logger.exception("Warm-up %s failed at start-up", getattr(loader, "__qualname__", loader))

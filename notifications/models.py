@@ -38,14 +38,9 @@ class SmsOutbox(models.Model):
     template = models.CharField(_("template"), max_length=40)
     text = models.TextField(_("text"))
     reason = models.CharField(_("reason"), max_length=120, unique=True, help_text=_("Dedupe key: one SMS per reason."))
-    pensioner = models.ForeignKey(
-        "accounts.Pensioner",
-        verbose_name=_("pensioner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    # Who the message is about, for its owner's send-time check; a plain id, not a foreign key:
+    # the transport sits below the apps that know what a pensioner is.
+    pensioner_id_ref = models.BigIntegerField(_("pensioner"), null=True, blank=True, db_index=True)
     cycle_due = models.DateField(_("cycle due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     send_after = models.DateTimeField(_("send after"), default=timezone.now)

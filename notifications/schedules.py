@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 
 def schedules() -> list[dict[str, Any]]:
     from django_q.models import Schedule
 
     return [
-        {
-            "name": "notifications.daily",
-            "func": "notifications.tasks.notifications_daily",
-            "schedule_type": Schedule.CRON,
-            "cron": settings.NOTIFICATIONS_DAILY_CRON,
-        },
         {
             "name": "notifications.drain",
             "func": "notifications.tasks.sms_outbox_drain",

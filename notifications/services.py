@@ -1,4 +1,4 @@
-"""SMS outbox, sending, delivery reports, inbound messages, and the daily reminder/overdue run.
+"""SMS outbox, sending, delivery reports, inbound messages, and bulk planning for the apps above.
 
 How a message travels:
 
@@ -39,8 +39,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Pensioner, Region
-from notifications import selectors, texts
+from notifications import registry, selectors, texts
 from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
 from notifications.sms import (
     URGENT_KINDS,
@@ -127,7 +126,7 @@ def sms_send(
                 template=template or kind.value,
                 text=text,
                 reason=reason,
-                pensioner_id=pensioner_id,
+                pensioner_id_ref=pensioner_id,
                 cycle_due=cycle_due,
                 send_after=_earliest_send(kind, now),
                 expires_at=expires_at,
@@ -279,8 +278,8 @@ def _still_applies(rows: list[SmsOutbox], now: datetime.datetime) -> dict[int, t
     """Rows that must not be sent any more, with the status and code to record instead.
 
     Checked in bulk right before sending: an expired login code, a reminder to a number that
-    opted out, or a reminder/notice whose pensioner has certified, died or changed status since
-    it was planned.
+    opted out, or a message whose owner (the app that planned it, through
+    ``registry.register_send_check``) says it no longer applies, e.g. the person certified since.
     """
     verdicts: dict[int, tuple[str, str]] = {}
     optional = [row for row in rows if row.kind == SmsKind.REMINDER]
@@ -293,63 +292,23 @@ def _still_applies(rows: list[SmsOutbox], now: datetime.datetime) -> dict[int, t
         if optional
         else set()
     )
-    tied = {row.pk: row for row in rows if row.pensioner_id and row.template in _STATE_CHECKS}
-    states: dict[int, tuple[str, str, datetime.date, bool]] = {}
-    if tied:
-        on_hold = selectors._open_death_report()
-        queryset = Pensioner.objects.filter(pk__in={row.pensioner_id for row in tied.values()})
-        if on_hold is not None:
-            queryset = queryset.annotate(on_hold=on_hold)
-        for values in queryset.values(
-            "pk",
-            "benefit_status",
-            "suspension_reason",
-            "next_due",
-            "deceased_on",
-            *(["on_hold"] if on_hold is not None else []),
-        ):
-            held = bool(values.get("on_hold")) or values["deceased_on"] is not None
-            states[values["pk"]] = (values["benefit_status"], values["suspension_reason"], values["next_due"], held)
+    checks = registry.send_checks()
+    by_check: dict[registry.SendCheck, list[SmsOutbox]] = {}
+    for row in rows:
+        check = checks.get(row.template)
+        if check is not None:
+            by_check.setdefault(check, []).append(row)
+    stale: set[int] = set()
+    for check, checked in by_check.items():
+        stale |= check(checked)
     for row in rows:
         if row.expires_at is not None and row.expires_at <= now:
             verdicts[row.pk] = (Status.CANCELLED, "expired")
         elif row.kind == SmsKind.REMINDER and row.recipient in opted_out:
             verdicts[row.pk] = (Status.OPTED_OUT, "recipient_opted_out")
-        elif row.pk in tied:
-            state = states.get(row.pensioner_id)
-            if state is None or not _STATE_CHECKS[row.template](row, *state):
-                verdicts[row.pk] = (Status.CANCELLED, "no_longer_applies")
+        elif row.pk in stale:
+            verdicts[row.pk] = (Status.CANCELLED, "no_longer_applies")
     return verdicts
-
-
-def _active_same_cycle(row: SmsOutbox, status: str, reason: str, next_due: datetime.date, held: bool) -> bool:
-    return status == Pensioner.BenefitStatus.ACTIVE and not held and next_due == row.cycle_due
-
-
-def _suspended_same_cycle(row: SmsOutbox, status: str, reason: str, next_due: datetime.date, held: bool) -> bool:
-    return (
-        status == Pensioner.BenefitStatus.SUSPENDED
-        and reason == Pensioner.SuspensionReason.OVERDUE
-        and not held
-        and next_due == row.cycle_due
-    )
-
-
-def _not_ended(row: SmsOutbox, status: str, reason: str, next_due: datetime.date, held: bool) -> bool:
-    return status != Pensioner.BenefitStatus.TERMINATED and not held
-
-
-_STATE_CHECKS: dict[str, Callable[..., bool]] = {
-    texts.REMINDER: _active_same_cycle,
-    texts.REMINDER_RELATIVE: _active_same_cycle,
-    texts.OVERDUE: _active_same_cycle,
-    texts.OVERDUE_RELATIVE: _active_same_cycle,
-    texts.OVERDUE_ASSISTANT: _active_same_cycle,
-    texts.SUSPENDED: _suspended_same_cycle,
-    texts.SUSPENDED_RELATIVE: _suspended_same_cycle,
-    texts.CERTIFIED: _not_ended,
-    texts.CERTIFIED_SUSPENDED: _not_ended,
-}
 
 
 def _skip(row: SmsOutbox, status: str, code: str) -> bool:
@@ -649,32 +608,24 @@ def _inbound_keyword(inbound: SmsInbound, action: str) -> None:
     )
 
 
-def _chatbot_receiver() -> Callable[..., None] | None:
-    try:
-        from chatbot.services import chatbot_sms_receive
-    except ImportError:
-        return None
-    return chatbot_sms_receive
-
-
 def sms_inbound_process(*, inbound_id: int) -> str:
-    """Hand free text to the chatbot, at most once (the claim is taken before the call)."""
-    receiver = _chatbot_receiver()
-    action = SmsInbound.Action.CHATBOT if receiver is not None else SmsInbound.Action.IGNORED
+    """Offer free text to the registered handlers (the chatbot), at most once: the claim is
+    taken before the call."""
+    handlers = registry.inbound_handlers()
+    action = SmsInbound.Action.CHATBOT if handlers else SmsInbound.Action.IGNORED
     claimed = SmsInbound.objects.filter(pk=inbound_id, action=SmsInbound.Action.PENDING).update(
         action=action, processed_at=timezone.now()
     )
     if not claimed:
         return "skipped"
-    if receiver is None:
-        logger.info("Inbound SMS %s ignored: no chatbot installed", inbound_id)
+    if not handlers:
+        logger.info("Inbound SMS %s ignored: no handler registered", inbound_id)
         return action
-    inbound = SmsInbound.objects.get(pk=inbound_id)
-    receiver(phone=inbound.from_phone, text=inbound.text)
+    registry.handle_inbound(SmsInbound.objects.get(pk=inbound_id))
     return action
 
 
-# --- Planning: reminders, overdue notices, suspension notices, "certification complete" -------
+# --- Bulk planning (used by the apps that own reminders and notices) ---------------------------
 
 
 @dataclass(frozen=True)
@@ -692,21 +643,23 @@ class Planned:
 class PlanResult:
     created: Counter[str] = field(default_factory=Counter)
     candidates: Counter[str] = field(default_factory=Counter)
-    suspended: int = 0
 
     @property
     def total_created(self) -> int:
         return sum(self.created.values())
 
 
-def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
-def _insert(planned: list[Planned], *, send_after: datetime.datetime, result: PlanResult) -> None:
-    """Bulk insert, skipping reasons that exist: rendering and inserting only what is new."""
+def sms_plan(planned: list[Planned], *, send_after: datetime.datetime, result: PlanResult) -> None:
+    """Bulk insert, skipping reasons that exist: rendering and inserting only what is new.
+
+    Rows wait for the paced drain (``sms_outbox_drain``); the caller queues it when done.
+    """
     if not planned:
         return
     existing = set(
@@ -720,7 +673,7 @@ def _insert(planned: list[Planned], *, send_after: datetime.datetime, result: Pl
             template=item.template,
             text=texts.render(item.template, **item.context),
             reason=item.reason,
-            pensioner_id=item.pensioner_id,
+            pensioner_id_ref=item.pensioner_id,
             cycle_due=item.cycle_due,
             send_after=send_after,
             created_at=now,
@@ -734,247 +687,12 @@ def _insert(planned: list[Planned], *, send_after: datetime.datetime, result: Pl
         result.created[row.template] += 1
 
 
-def _candidates(queryset: Any, *fields: str) -> Iterator[list[tuple[Any, ...]]]:
+def plan_candidates(queryset: Any, *fields: str) -> Iterator[list[tuple[Any, ...]]]:
+    """Stream ``fields`` of a large candidate set in planner-sized chunks."""
     chunk = settings.NOTIFICATIONS_PLAN_CHUNK
-    return _chunks(queryset.values_list(*fields).iterator(chunk_size=chunk), chunk)
+    return chunks(queryset.values_list(*fields).iterator(chunk_size=chunk), chunk)
 
 
-def _plan_reminders(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
-    stages = settings.SMS_REMINDER_STAGES
-    if not stages:
-        return
-    queryset = selectors.pensioners_to_remind(today=today, horizon=max(stages))
-    for chunk in _candidates(queryset, "pk", "name", "phone", "next_due"):
-        result.candidates["reminder"] += len(chunk)
-        relatives = selectors.relative_phones(pensioner_ids=[pk for pk, _n, phone, _d in chunk if not phone])
-        planned: list[Planned] = []
-        for pk, name, phone, due in chunk:
-            stage = selectors.reminder_stage(days_left=(due - today).days, stages=stages)
-            base = f"reminder:{pk}:{due.isoformat()}:{stage}"
-            context = {"name": texts.mask_name(name), "due": due}
-            if phone:
-                planned.append(Planned(base, phone, texts.REMINDER, SmsKind.REMINDER, pk, due, context))
-            else:
-                planned.extend(
-                    Planned(
-                        f"{base}:u{user_id}",
-                        relative_phone,
-                        texts.REMINDER_RELATIVE,
-                        SmsKind.REMINDER,
-                        pk,
-                        due,
-                        context,
-                    )
-                    for user_id, relative_phone in relatives.get(pk, ())
-                )
-        _insert(planned, send_after=send_after, result=result)
-
-
-def _plan_overdue(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
-    grace = settings.OVERDUE_GRACE_DAYS
-    queryset = selectors.pensioners_overdue(today=today, grace_days=grace)
-    for chunk in _candidates(queryset, "pk", "name", "phone", "next_due", "region_id", "region__name"):
-        result.candidates["overdue"] += len(chunk)
-        relatives = selectors.relative_phones(pensioner_ids=[row[0] for row in chunk])
-        assistants = selectors.village_assistant_phones(village_ids=[row[4] for row in chunk])
-        planned: list[Planned] = []
-        for pk, name, phone, due, region_id, village in chunk:
-            base = f"overdue:{pk}:{due.isoformat()}"
-            context = {"name": texts.mask_name(name), "due": due, "pause": due + datetime.timedelta(days=grace)}
-            if phone:
-                planned.append(Planned(base, phone, texts.OVERDUE, SmsKind.NOTICE, pk, due, context))
-            planned.extend(
-                Planned(f"{base}:u{user_id}", relative_phone, texts.OVERDUE_RELATIVE, SmsKind.NOTICE, pk, due, context)
-                for user_id, relative_phone in relatives.get(pk, ())
-                if relative_phone != phone
-            )
-            assistant_context = context | {"village": village[:12]}
-            planned.extend(
-                Planned(
-                    f"{base}:a{user_id}",
-                    assistant_phone,
-                    texts.OVERDUE_ASSISTANT,
-                    SmsKind.NOTICE,
-                    pk,
-                    due,
-                    assistant_context,
-                )
-                for user_id, assistant_phone in assistants.get(region_id, ())
-            )
-        _insert(planned, send_after=send_after, result=result)
-
-
-def _plan_suspended(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
-    queryset = selectors.pensioners_recently_suspended_overdue(today=today, within_days=settings.OVERDUE_GRACE_DAYS)
-    for chunk in _candidates(queryset, "pk", "name", "phone", "next_due"):
-        result.candidates["suspended"] += len(chunk)
-        relatives = selectors.relative_phones(pensioner_ids=[row[0] for row in chunk])
-        planned: list[Planned] = []
-        for pk, name, phone, due in chunk:
-            base = f"suspended:{pk}:{due.isoformat()}"
-            context = {"name": texts.mask_name(name), "due": due}
-            if phone:
-                planned.append(Planned(base, phone, texts.SUSPENDED, SmsKind.NOTICE, pk, due, context))
-            planned.extend(
-                Planned(
-                    f"{base}:u{user_id}", relative_phone, texts.SUSPENDED_RELATIVE, SmsKind.NOTICE, pk, due, context
-                )
-                for user_id, relative_phone in relatives.get(pk, ())
-                if relative_phone != phone
-            )
-        _insert(planned, send_after=send_after, result=result)
-
-
-def _certified_planned(rows: list[tuple[Any, ...]]) -> list[Planned]:
-    """ "Certification complete" to the pensioner, or to approved relatives when there is no phone."""
-    relatives = selectors.relative_phones(pensioner_ids=[row[0] for row in rows if not row[2]])
-    planned: list[Planned] = []
-    for pk, name, phone, due, benefit_status in rows:
-        template = texts.CERTIFIED if benefit_status == Pensioner.BenefitStatus.ACTIVE else texts.CERTIFIED_SUSPENDED
-        base = f"certified:{pk}:{due.isoformat()}"
-        context = {"name": texts.mask_name(name), "due": due}
-        if phone:
-            planned.append(Planned(base, phone, template, SmsKind.REMINDER, pk, due, context))
-        else:
-            planned.extend(
-                Planned(f"{base}:u{user_id}", relative_phone, template, SmsKind.REMINDER, pk, due, context)
-                for user_id, relative_phone in relatives.get(pk, ())
-            )
-    return planned
-
-
-CERTIFIED_FIELDS = ("pk", "name", "phone", "next_due", "benefit_status")
-
-
-def _plan_certified(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
-    """Backstop for the on-commit hook: anyone who certified in the last 3 days and has no SMS yet."""
-    queryset = selectors.pensioners_recently_certified(today=today, within_days=3)
-    for chunk in _candidates(queryset, *CERTIFIED_FIELDS):
-        result.candidates["certified"] += len(chunk)
-        _insert(_certified_planned(chunk), send_after=send_after, result=result)
-
-
-def _plan_reports_missing(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
-    """Once a month, after the due day: the assistants of every village whose report has not arrived."""
-    from casework.selectors import ReportState, monthly_report_status, reporting_period_now  # lazy: casework imports us
-
-    period = reporting_period_now(today)
-    villages = Region.objects.filter(village_assignments__isnull=False).distinct()
-    statuses = monthly_report_status(villages=villages, period=period, today=today)
-    missing = [status for status in statuses if status.state == ReportState.MISSING]
-    result.candidates["report_missing"] += len(missing)
-    assistants = selectors.village_assistant_phones(village_ids=[status.village.pk for status in missing])
-    month = f"{period.year}年{period.month}月"
-    planned = [
-        Planned(
-            f"report_missing:{status.village.pk}:{period:%Y-%m}:a{user_id}",
-            phone,
-            texts.REPORT_MISSING,
-            SmsKind.NOTICE,
-            None,
-            None,
-            {"village": status.village.name[:12], "month": month, "due": status.due_on},
-        )
-        for status in missing
-        for user_id, phone in assistants.get(status.village.pk, ())
-    ]
-    for chunk in _chunks(planned, settings.NOTIFICATIONS_PLAN_CHUNK):
-        _insert(chunk, send_after=send_after, result=result)
-
-
-def reminders_plan(*, today: datetime.date | None = None, now: datetime.datetime | None = None) -> PlanResult:
-    """Plan every reminder and notice due today, set-based and idempotent.
-
-    Each step reads one indexed due-date range in chunks and bulk-inserts outbox rows whose dedupe
-    key does not exist yet: re-running after a crash (or twice a day) creates nothing twice, and
-    the stage windows mean a missed day is caught up instead of skipped.
-    """
-    now = now or timezone.now()
-    today = today or timezone.localdate(now)
-    send_after = selectors.quiet_hours_end(now) or now
-    result = PlanResult()
-    _plan_reminders(today=today, send_after=send_after, result=result)
-    _plan_overdue(today=today, send_after=send_after, result=result)
-    _plan_suspended(today=today, send_after=send_after, result=result)
-    _plan_certified(today=today, send_after=send_after, result=result)
-    _plan_reports_missing(today=today, send_after=send_after, result=result)
-    return result
-
-
-def certification_notify(*, certification: Any) -> None:
-    """Hook called at the end of ``selfservice.services.certification_record``.
-
-    After the certification commits, queue "certification complete, no action needed" when this
-    certification is what set the pensioner's due date. The reason is keyed on the new due date,
-    so two certifications on one day send one SMS; the daily run re-plans any that were lost.
-    """
-    pensioner_id, valid_until = certification.pensioner_id, certification.valid_until
-
-    def plan() -> None:
-        rows = list(
-            Pensioner.objects.filter(pk=pensioner_id, next_due=valid_until, deceased_on__isnull=True)
-            .exclude(benefit_status=Pensioner.BenefitStatus.TERMINATED)
-            .values_list(*CERTIFIED_FIELDS)
-        )
-        now = timezone.now()
-        _insert(_certified_planned(rows), send_after=selectors.quiet_hours_end(now) or now, result=PlanResult())
-
-    transaction.on_commit(plan)
-
-
-# --- Suspension after the grace period --------------------------------------------------------
-
-
-def overdue_suspend(*, today: datetime.date | None = None) -> int:
-    """Suspend everyone still uncertified a full grace period after the due date. Returns how many.
-
-    One pensioner at a time through the back-office service (it audits and may do more), under a
-    row lock with the conditions re-checked, so a certification arriving meanwhile wins. Batched
-    in transactions of 200 with a savepoint each, so one refusal does not undo the batch.
-    """
-    today = today or selectors.local_today()
-    grace = settings.OVERDUE_GRACE_DAYS
-    from casework.services import benefit_suspend  # lazy: casework imports this module
-
-    ids = selectors.pensioners_to_suspend(today=today, grace_days=grace).values_list("pk", flat=True)
-    count = 0
-    for chunk in _chunks(ids.iterator(chunk_size=2000), 200):
-        with transaction.atomic():
-            for pensioner_id in chunk:
-                try:
-                    with transaction.atomic():
-                        pensioner = (
-                            selectors.pensioners_to_suspend(today=today, grace_days=grace)
-                            .select_for_update()
-                            .filter(pk=pensioner_id)
-                            .first()
-                        )
-                        if pensioner is None:
-                            continue
-                        benefit_suspend(
-                            pensioner=pensioner,
-                            reason=Pensioner.SuspensionReason.OVERDUE,
-                            actor=None,
-                            details={"next_due": pensioner.next_due.isoformat(), "by": "notifications.overdue_suspend"},
-                        )
-                        count += 1
-                except Exception:
-                    logger.exception("Could not suspend pensioner %s for overdue certification", pensioner_id)
-    return count
-
-
-@dataclass
-class DailyResult:
-    suspended: int
-    plan: PlanResult
-
-
-def notifications_daily(*, today: datetime.date | None = None) -> DailyResult:
-    """The daily schedule: suspend past the grace period, then plan every SMS, then start sending."""
-    today = today or selectors.local_today()
-    suspended = overdue_suspend(today=today)
-    plan = reminders_plan(today=today)
-    plan.suspended = suspended
-    if plan.total_created:
-        _enqueue("notifications.tasks.sms_outbox_drain")
-    return DailyResult(suspended=suspended, plan=plan)
+def sms_drain_soon() -> None:
+    """Start the paced drain now rather than at its next minute (after a bulk plan)."""
+    _enqueue("notifications.tasks.sms_outbox_drain")

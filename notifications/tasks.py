@@ -25,12 +25,3 @@ def sms_outbox_sweep() -> dict[str, int]:
 
 def sms_inbound_process(inbound_id: int) -> str:
     return services.sms_inbound_process(inbound_id=inbound_id)
-
-
-def notifications_daily() -> dict[str, object]:
-    result = services.notifications_daily()
-    return {
-        "suspended": result.suspended,
-        "created": dict(result.plan.created),
-        "candidates": dict(result.plan.candidates),
-    }

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.apps import apps
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner
+from backend.dates import add_months
 from backend.formats import plain_date
 from selfservice.models import Certification
+
+BenefitStatus = Pensioner.BenefitStatus
 
 
 class CertificationState(StrEnum):
@@ -147,3 +152,127 @@ def certification_status(*, pensioner: Pensioner, today: datetime.date | None = 
 
 def certification_history(*, pensioner: Pensioner) -> QuerySet[Certification]:
     return Certification.objects.filter(pensioner=pensioner).order_by("-certified_at", "-id")
+
+
+# --- Reminder stages ---------------------------------------------------------------------------
+
+
+def reminder_stage(*, days_left: int, stages: Iterable[int] | None = None) -> int | None:
+    """The stage a person is in: the smallest configured stage not below ``days_left``.
+
+    With stages 30/7/1: 30..8 days left → 30, 7..2 → 7, 1..0 → 1. Using windows rather than exact
+    days is what lets a missed daily run catch up on the next one without skipping anybody.
+    """
+    if days_left < 0:
+        return None
+    for stage in sorted(stages if stages is not None else settings.SMS_REMINDER_STAGES):
+        if days_left <= stage:
+            return stage
+    return None
+
+
+# --- Candidate sets ----------------------------------------------------------------------------
+
+
+def _open_death_report() -> Exists | None:
+    """A pending death report puts a person on hold: nobody texts a possibly bereaved family."""
+    try:
+        case_model = apps.get_model("casework", "Case")
+    except LookupError:
+        return None
+    try:
+        from casework.models import OPEN_STATUSES
+    except ImportError:
+        OPEN_STATUSES = ("open", "accepted")
+    return Exists(
+        case_model.objects.filter(pensioner=OuterRef("pk"), category="suspected_death", status__in=OPEN_STATUSES)
+    )
+
+
+def _without_death_reports(queryset: QuerySet[Pensioner]) -> QuerySet[Pensioner]:
+    on_hold = _open_death_report()
+    return queryset if on_hold is None else queryset.filter(~on_hold)
+
+
+def pensioners_to_remind(*, today: datetime.date, horizon: int) -> QuerySet[Pensioner]:
+    """Active, alive, not on hold, due between today and ``horizon`` days from now."""
+    return _without_death_reports(
+        Pensioner.objects.filter(
+            benefit_status=BenefitStatus.ACTIVE,
+            deceased_on__isnull=True,
+            next_due__gte=today,
+            next_due__lte=today + datetime.timedelta(days=horizon),
+        )
+    )
+
+
+def pensioners_overdue(*, today: datetime.date, grace_days: int) -> QuerySet[Pensioner]:
+    """Active and past due, but still inside the grace period (the overdue-notice window)."""
+    return _without_death_reports(
+        Pensioner.objects.filter(
+            benefit_status=BenefitStatus.ACTIVE,
+            deceased_on__isnull=True,
+            next_due__gt=today - datetime.timedelta(days=grace_days),
+            next_due__lt=today,
+        )
+    )
+
+
+def pensioners_to_suspend(*, today: datetime.date, grace_days: int) -> QuerySet[Pensioner]:
+    """Active and overdue for the whole grace period."""
+    return Pensioner.objects.filter(
+        benefit_status=BenefitStatus.ACTIVE,
+        deceased_on__isnull=True,
+        next_due__lte=today - datetime.timedelta(days=grace_days),
+    )
+
+
+def pensioners_recently_suspended_overdue(*, today: datetime.date, within_days: int) -> QuerySet[Pensioner]:
+    """Paused for overdue certification recently: they get how to restore it, once per cycle."""
+    return _without_death_reports(
+        Pensioner.objects.filter(
+            benefit_status=BenefitStatus.SUSPENDED,
+            suspension_reason=Pensioner.SuspensionReason.OVERDUE,
+            deceased_on__isnull=True,
+            status_since__gte=today - datetime.timedelta(days=within_days),
+        )
+    )
+
+
+def pensioners_recently_certified(*, today: datetime.date, within_days: int) -> QuerySet[Pensioner]:
+    """Whose latest certification rolled the due date forward in the last days (the backstop set).
+
+    A certification on day D gives ``next_due = D + validity``, so the indexed due-date range
+    finds them; ``last_certification.valid_until == next_due`` drops new registrations.
+    """
+    months = settings.CERTIFICATION_VALIDITY_MONTHS
+    since = timezone.now() - datetime.timedelta(days=within_days)
+    return _without_death_reports(
+        Pensioner.objects.filter(
+            Q(benefit_status=BenefitStatus.ACTIVE)
+            | Q(benefit_status=BenefitStatus.SUSPENDED, suspension_reason=Pensioner.SuspensionReason.OVERDUE),
+            deceased_on__isnull=True,
+            next_due__gte=add_months(today - datetime.timedelta(days=within_days), months),
+            next_due__lte=add_months(today, months),
+            last_certification__valid_until=F("next_due"),
+            last_certification__created_at__gte=since,
+        )
+    )
+
+
+def pensioner_states_for_sms(*, pensioner_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime.date, bool]]:
+    """``{pk: (benefit status, suspension reason, next due, held)}`` for the send-time check;
+    held means a death was reported or recorded, and nobody texts a possibly bereaved family."""
+    ids = [pk for pk in pensioner_ids if pk]
+    if not ids:
+        return {}
+    on_hold = _open_death_report()
+    queryset = Pensioner.objects.filter(pk__in=ids)
+    if on_hold is not None:
+        queryset = queryset.annotate(on_hold=on_hold)
+    fields = ["pk", "benefit_status", "suspension_reason", "next_due", "deceased_on"]
+    states = {}
+    for values in queryset.values(*fields, *(["on_hold"] if on_hold is not None else [])):
+        held = bool(values.get("on_hold")) or values["deceased_on"] is not None
+        states[values["pk"]] = (values["benefit_status"], values["suspension_reason"], values["next_due"], held)
+    return states

@@ -8,9 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner, User
-from accounts.services import add_months, audit_record
+from accounts.services import audit_record
 from backend.api.errors import ApplicationError
+from backend.dates import add_months
 from selfservice.models import Certification
+from selfservice.reminders import certification_notify
+from selfservice.signals import certification_recorded
 
 
 @transaction.atomic
@@ -62,11 +65,7 @@ def certification_record(
         target=certification,
         details={"method": method, "valid_until": valid_until.isoformat(), "next_due": locked.next_due.isoformat()},
     )
-    from casework.services import resumption_case_for_certification  # lazy: casework imports accounts
-
-    resumption_case_for_certification(pensioner=locked, certification=certification)
-    from notifications.services import certification_notify  # lazy; queues "complete" SMS on commit
-
+    certification_recorded.send(sender=Certification, pensioner=locked, certification=certification)
     certification_notify(certification=certification)
     # Keep the caller's instance current (views serialise it straight after).
     pensioner.next_due = locked.next_due

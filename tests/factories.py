@@ -12,7 +12,8 @@ from django.utils import timezone
 from accounts.idnumbers import check_digit
 from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.roles import Role
-from accounts.services import add_months, user_add_role
+from accounts.services import user_add_role
+from backend.dates import add_months
 
 
 def make_id_number(*, birth: datetime.date | None = None, area: str = "360102", male: bool | None = None) -> str:

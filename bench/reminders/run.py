@@ -251,7 +251,7 @@ def daily_moment(day: datetime.date) -> datetime.datetime:
 
 
 def step_suspend(day: datetime.date) -> dict[str, object]:
-    from notifications.services import overdue_suspend
+    from selfservice.reminders import overdue_suspend
 
     started = time.perf_counter()
     count = overdue_suspend(today=day)
@@ -259,7 +259,7 @@ def step_suspend(day: datetime.date) -> dict[str, object]:
 
 
 def step_plan(day: datetime.date) -> dict[str, object]:
-    from notifications.services import reminders_plan
+    from selfservice.reminders import reminders_plan
 
     started = time.perf_counter()
     result = reminders_plan(today=day, now=daily_moment(day))

@@ -26,7 +26,7 @@ def test_seed_demo_is_idempotent_and_covers_every_state(capsys):
 
 
 def test_the_demo_pensioner_can_try_face_certification_at_once(capsys, settings):
-    from accounts.management.commands.seed_demo import DEMO_FACE_DIR
+    from facecheck.demo import DEMO_FACE_DIR
 
     for needed in (DEMO_FACE_DIR, settings.FACECHECK_MODEL_DIR):  # as tests/facecheck: skipped only if absent
         if not Path(needed).exists():

@@ -12,7 +12,6 @@ from notifications import services
 from notifications.models import SmsOutbox, SmsRecipientPreference
 from notifications.services import (
     RatePacer,
-    reminders_plan,
     sms_outbox_drain,
     sms_outbox_send,
     sms_outbox_sweep,
@@ -27,6 +26,7 @@ from notifications.sms import (
     SmsPermanentError,
     SmsTransientError,
 )
+from selfservice.reminders import reminders_plan
 from tests.factories import PensionerFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import sys
-import types
 import zoneinfo
 from urllib.parse import urlencode
 
@@ -13,6 +11,7 @@ import time_machine
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from notifications import registry
 from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
 from notifications.services import sms_recipient_opt_out, sms_send
 from notifications.sms import SmsKind
@@ -182,7 +181,7 @@ def test_after_opting_out_reminders_stop_but_required_notices_still_go(sms_outbo
 
 
 def test_a_sentence_containing_stop_is_not_an_opt_out(monkeypatch):
-    monkeypatch.setitem(sys.modules, "chatbot.services", None)  # no chatbot installed
+    monkeypatch.setattr(registry, "_inbound_handlers", [])  # no chatbot installed
     inbound("STOP please, how do I certify?")
     assert not SmsRecipientPreference.objects.exists()
     assert SmsInbound.objects.get().action == "ignored"
@@ -202,9 +201,9 @@ def test_twilio_advanced_opt_out_type_is_honoured_without_a_second_reply(sms_out
 
 def test_other_text_goes_to_the_chatbot_once_even_if_twilio_retries(monkeypatch):
     received: list[tuple[str, str]] = []
-    fake = types.ModuleType("chatbot.services")
-    fake.chatbot_sms_receive = lambda *, phone, text: received.append((phone, text))
-    monkeypatch.setitem(sys.modules, "chatbot.services", fake)
+    monkeypatch.setattr(
+        registry, "_inbound_handlers", [lambda *, inbound: received.append((inbound.from_phone, inbound.text)) or True]
+    )
     inbound("我什么时候要认证？")
     inbound("我什么时候要认证？")  # the same MessageSid again
     assert received == [(PHONE, "我什么时候要认证？")]
@@ -212,7 +211,7 @@ def test_other_text_goes_to_the_chatbot_once_even_if_twilio_retries(monkeypatch)
 
 
 def test_without_a_chatbot_other_text_is_stored_and_skipped_cleanly(monkeypatch):
-    monkeypatch.setitem(sys.modules, "chatbot.services", None)
+    monkeypatch.setattr(registry, "_inbound_handlers", [])
     assert inbound("你好").status_code == 200
     assert SmsInbound.objects.get().action == "ignored"
 

@@ -7,9 +7,7 @@ import os
 import random
 import secrets
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -17,8 +15,8 @@ from django.utils import timezone
 from accounts.idnumbers import check_digit
 from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.roles import Role
-from accounts.services import add_months, user_add_role
-from selfservice.models import Certification
+from accounts.services import user_add_role
+from backend.discovery import app_modules
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "秀英桂兰玉华建国志强淑珍德明凤英春生桂芳金花永福秀珍国华美兰文华正英明辉"
@@ -43,11 +41,6 @@ REGIONS = [
 DEMO_PENSIONER_PHONE = "+8613800000001"
 DEMO_RELATIVE_PHONE = "+8613900000001"
 DEMO_ASSISTANT_PHONE = "+8613700000001"
-# Real photos of one person from the East-Asian calibration set (used by path, never copied): photo 01
-# is enrolled for the demo pensioner, so the others can be used to try face certification.
-DEMO_FACES = settings.BASE_DIR.parent / "shared" / "faces-eastasia-dev" / "images"
-DEMO_FACE_DIR = DEMO_FACES / "cn_chenxing"
-DEMO_OTHER_FACE = DEMO_FACES / "cn_cuipeng" / "cn_cuipeng_01.jpg"
 
 
 class Command(BaseCommand):
@@ -57,8 +50,8 @@ class Command(BaseCommand):
         parser.add_argument("--pensioners", type=int, default=1000)
         parser.add_argument(
             "--face-photo",
-            default=str(DEMO_FACE_DIR / "cn_chenxing_01.jpg"),
-            help="reference photo enrolled for the demo pensioner ('' to skip)",
+            default=None,
+            help="reference photo enrolled for the demo pensioner by facecheck's demo ('' to skip)",
         )
 
     @transaction.atomic
@@ -70,8 +63,12 @@ class Command(BaseCommand):
         people = self._app_users(villages)
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         staff = self._staff(regions, password)
-        self._seed_ledger()
-        face = self._demo_face(options["face_photo"])
+        # Every app above contributes its part through ``<app>.demo.seed_demo`` (discovered, not imported).
+        notes = [
+            note
+            for module in app_modules("demo")
+            for note in module.seed_demo(today=today, options=options, stdout=self.stdout) or ()
+        ]
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} pensioners created this run)."))
         self.stdout.write(
             "\nLog in to the app API (the code is printed by the console SMS backend in the server log):\n"
@@ -83,8 +80,8 @@ class Command(BaseCommand):
             "  curl -X POST localhost:8000/api/v1/auth/login -H 'Content-Type: application/json' "
             '-d \'{"phone": "13800000001", "code": "<code>"}\'\n'
             "  then: Authorization: Bearer <token> on /api/v1/certification/status (or Swagger UI /api/docs/)\n"
-            f"\nFace certification for the pensioner: {face}\n"
-            f"\nStaff (Django admin at /admin/), password for all: {password}\n"
+            + "".join(f"\n{note}\n" for note in notes)
+            + f"\nStaff (Django admin at /admin/), password for all: {password}\n"
             + "".join(f"  {name:<12} {role}\n" for name, role in staff)
         )
 
@@ -105,7 +102,7 @@ class Command(BaseCommand):
 
     def _pensioners(self, villages: list[Region], today: datetime.date, count: int) -> int:
         existing = set(Pensioner.objects.values_list("id_number", flat=True))
-        new_rows, certifications = [], []
+        new_rows = []
         for index in range(count):
             rng = random.Random(f"demo-{index}")  # per person, so skipping existing rows changes nothing else
             village = villages[index % len(villages)]
@@ -151,51 +148,7 @@ class Command(BaseCommand):
             )
             new_rows.append(pensioner)
         Pensioner.objects.bulk_create(new_rows, batch_size=500)
-        by_number = dict(
-            Pensioner.objects.filter(id_number__in=[p.id_number for p in new_rows]).values_list("id_number", "pk")
-        )
-        methods = ["silent"] * 9 + ["face", "proxy_face", "onsite"]
-        for pensioner in new_rows:
-            valid_until = pensioner.next_due
-            certified_on = add_months(valid_until, -12)
-            certified_at = timezone.make_aware(datetime.datetime.combine(certified_on, datetime.time(10, 0)))
-            certifications.append(
-                Certification(
-                    pensioner_id=by_number[pensioner.id_number],
-                    method=rng.choice(methods),
-                    certified_at=certified_at,
-                    valid_until=valid_until,
-                    evidence_ref="demo",
-                )
-            )
-        Certification.objects.bulk_create(certifications, batch_size=500)
-        # Deterministic per person, so re-running creates nothing new.
-        for certification in Certification.objects.filter(pensioner_id__in=by_number.values()):
-            Pensioner.objects.filter(pk=certification.pensioner_id).update(last_certification=certification)
         return len(new_rows)
-
-    def _demo_face(self, photo: str) -> str:
-        """Enroll the demo pensioner's reference photo so face certification can be tried at once."""
-        from facecheck.engine.errors import FaceImageError, FaceModelsUnavailable  # lazy: facecheck imports accounts
-        from facecheck.models import FaceTemplate
-        from facecheck.services import face_template_enroll
-
-        pensioner = Pensioner.objects.get(phone=DEMO_PENSIONER_PHONE)
-        path = Path(photo) if photo else None
-        if not FaceTemplate.objects.filter(pensioner=pensioner, is_active=True).exists():
-            if path is None or not path.is_file():
-                return f"no reference photo enrolled (not found: {photo or '-'})"
-            try:
-                face_template_enroll(pensioner=pensioner, image=path.read_bytes(), enrolled_by=None)
-            except (FaceModelsUnavailable, FaceImageError) as exc:
-                return f"no reference photo enrolled ({exc})"
-        return (
-            f"reference photo enrolled ({path.name if path else 'earlier'}). With the pensioner's token:\n"
-            f"  curl -X POST localhost:8000/api/v1/facecheck/verify -H 'Authorization: Bearer <token>' "
-            f"-F image=@{DEMO_FACE_DIR / 'cn_chenxing_02.jpg'}\n"
-            f"  (another photo of the same person: accepted; the enrolled photo itself: replay; "
-            f"someone else, e.g. {DEMO_OTHER_FACE}: rejected)"
-        )
 
     def _app_users(self, villages: list[Region]) -> dict[str, str]:
         pensioner = Pensioner.objects.get(phone=DEMO_PENSIONER_PHONE)
@@ -245,11 +198,3 @@ class Command(BaseCommand):
             user_add_role(user=user, role=role)
             result.append((username, f"{role.value} @ {regions[region_code].name}"))
         return result
-
-    def _seed_ledger(self) -> None:
-        """Payment ledger rows, when the casework app provides them."""
-        try:
-            from casework.services import ledger_seed_demo
-        except ImportError:
-            return
-        ledger_seed_demo()

@@ -10,12 +10,12 @@ import time_machine
 
 from accounts.models import Pensioner, RelativeLink
 from notifications.models import SmsOutbox
-from notifications.selectors import reminder_stage
-from notifications.services import reminders_plan
+from selfservice.reminders import reminders_plan
+from selfservice.selectors import reminder_stage
 from tests.factories import PensionerFactory, RelativeLinkFactory, UserFactory, VillageAssignmentFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_test_settings")]
 
 
 def at(year: int, month: int, day: int, hour: int = 7, minute: int = 30, tz=SHANGHAI) -> datetime.datetime:  # type: ignore[no-untyped-def]
@@ -29,7 +29,9 @@ def plan_at(moment: datetime.datetime):  # type: ignore[no-untyped-def]
 
 def reminder_reasons(pensioner: Pensioner) -> list[str]:
     return sorted(
-        SmsOutbox.objects.filter(pensioner=pensioner, reason__startswith="reminder:").values_list("reason", flat=True)
+        SmsOutbox.objects.filter(pensioner_id_ref=pensioner.pk, reason__startswith="reminder:").values_list(
+            "reason", flat=True
+        )
     )
 
 
@@ -110,7 +112,7 @@ def test_a_pensioner_without_a_phone_is_reminded_through_approved_relatives():
     RelativeLinkFactory(pensioner=pensioner, status=RelativeLink.Status.PENDING)
     RelativeLinkFactory(pensioner=pensioner, status=RelativeLink.Status.REVOKED)
     plan_at(at(2026, 11, 23))
-    rows = SmsOutbox.objects.filter(pensioner=pensioner)
+    rows = SmsOutbox.objects.filter(pensioner_id_ref=pensioner.pk)
     assert [(row.recipient, row.template) for row in rows] == [(approved.phone, "reminder_relative")]
     assert "您的家人" in rows[0].text
 
@@ -158,8 +160,8 @@ def test_overdue_notices_stop_where_suspension_begins():
     inside = PensionerFactory(next_due=datetime.date(2026, 10, 25))  # 29 days overdue
     beyond = PensionerFactory(next_due=datetime.date(2026, 10, 24))  # 30 days: suspension's turn
     plan_at(at(2026, 11, 23))
-    assert SmsOutbox.objects.filter(pensioner=inside, template="overdue").exists()
-    assert not SmsOutbox.objects.filter(pensioner=beyond).exists()
+    assert SmsOutbox.objects.filter(pensioner_id_ref=inside.pk, template="overdue").exists()
+    assert not SmsOutbox.objects.filter(pensioner_id_ref=beyond.pk).exists()
 
 
 def test_nobody_is_told_twice_about_the_same_overdue_cycle():

@@ -10,18 +10,19 @@ import time_machine
 
 from accounts.models import AuditEvent, Pensioner
 from notifications.models import SmsOutbox
-from notifications.services import notifications_daily, reminders_plan, sms_outbox_drain
+from notifications.services import sms_outbox_drain
+from selfservice.reminders import certification_daily, reminders_plan
 from selfservice.services import certification_record
 from tests.factories import PensionerFactory, RelativeLinkFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 MORNING = datetime.datetime(2026, 11, 23, 7, 30, tzinfo=SHANGHAI)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_test_settings")]
 
 
 def daily(moment: datetime.datetime = MORNING):  # type: ignore[no-untyped-def]
     with time_machine.travel(moment, tick=False):
-        return notifications_daily()
+        return certification_daily()
 
 
 def test_a_full_grace_period_after_the_due_date_the_benefit_is_suspended_and_audited():
@@ -44,7 +45,7 @@ def test_the_suspended_pensioner_and_relatives_are_told_how_to_restore_it(sms_ou
     late = PensionerFactory(next_due=datetime.date(2026, 10, 24))
     relative = RelativeLinkFactory(pensioner=late).relative
     daily()
-    rows = {row.recipient: row for row in SmsOutbox.objects.filter(pensioner=late)}
+    rows = {row.recipient: row for row in SmsOutbox.objects.filter(pensioner_id_ref=late.pk)}
     assert rows[late.phone].template == "suspended"
     assert rows[relative.phone].template == "suspended_relative"
     assert "暂停发放" in rows[late.phone].text and "即可恢复" in rows[late.phone].text
@@ -92,7 +93,7 @@ def test_certifying_queues_certification_complete_with_the_new_due_date(django_c
         django_capture_on_commit_callbacks(execute=True),
     ):
         certification_record(pensioner=pensioner, method="face", recorded_by=None)
-    row = SmsOutbox.objects.get(pensioner=pensioner)
+    row = SmsOutbox.objects.get(pensioner_id_ref=pensioner.pk)
     assert (row.template, row.reason, row.recipient) == (
         "certified",
         f"certified:{pensioner.pk}:2027-11-23",
@@ -156,7 +157,7 @@ def test_certified_while_suspended_says_the_pension_will_be_restored_after_revie
         django_capture_on_commit_callbacks(execute=True),
     ):
         certification_record(pensioner=pensioner, method="face", recorded_by=None)
-    assert SmsOutbox.objects.get(pensioner=pensioner, reason__startswith="certified:").template == (
+    assert SmsOutbox.objects.get(pensioner_id_ref=pensioner.pk, reason__startswith="certified:").template == (
         "certified_suspended"
     )
     assert Pensioner.objects.get(pk=pensioner.pk).benefit_status == "suspended"

@@ -9,14 +9,14 @@ import zoneinfo
 import pytest
 import time_machine
 
+from casework.reminders import reports_missing_plan
 from casework.services import monthly_report_submit
 from notifications.models import SmsOutbox
-from notifications.services import reminders_plan
 from notifications.texts import sms_segments
 from tests.factories import VillageAssignmentFactory, village_in
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_test_settings")]
 
 
 def assistant_of_a_village():  # type: ignore[no-untyped-def]
@@ -25,7 +25,7 @@ def assistant_of_a_village():  # type: ignore[no-untyped-def]
 
 def plan_on(day: datetime.date):  # type: ignore[no-untyped-def]
     with time_machine.travel(datetime.datetime.combine(day, datetime.time(7, 30), tzinfo=SHANGHAI), tick=False):
-        return reminders_plan()
+        return reports_missing_plan()
 
 
 def test_the_day_after_the_due_day_each_assistant_of_a_silent_village_is_told_once():

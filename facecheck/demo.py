@@ -1,0 +1,50 @@
+"""Demo data of face certification: the demo pensioner's reference photo (discovered by
+``manage.py seed_demo``), so face certification can be tried at once."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from accounts.models import Pensioner
+from facecheck.engine.errors import FaceImageError, FaceModelsUnavailable
+from facecheck.models import FaceTemplate
+from facecheck.services import face_template_enroll
+
+DEMO_PENSIONER_PHONE = "+8613800000001"
+# Real photos of one person from the East-Asian calibration set (used by path, never copied): photo 01
+# is enrolled for the demo pensioner, so the others can be used to try face certification.
+DEMO_FACES = settings.BASE_DIR.parent / "shared" / "faces-eastasia-dev" / "images"
+DEMO_FACE_DIR = DEMO_FACES / "cn_chenxing"
+DEMO_OTHER_FACE = DEMO_FACES / "cn_cuipeng" / "cn_cuipeng_01.jpg"
+
+
+def seed_demo(*, today: datetime.date, options: dict[str, Any], stdout: Any) -> list[str]:
+    photo = options.get("face_photo")
+    if photo is None:
+        photo = str(DEMO_FACE_DIR / "cn_chenxing_01.jpg")
+    return [f"Face certification for the pensioner: {_enroll(photo)}"]
+
+
+def _enroll(photo: str) -> str:
+    pensioner = Pensioner.objects.filter(phone=DEMO_PENSIONER_PHONE).first()
+    if pensioner is None:
+        return "no demo pensioner"
+    path = Path(photo) if photo else None
+    if not FaceTemplate.objects.filter(pensioner=pensioner, is_active=True).exists():
+        if path is None or not path.is_file():
+            return f"no reference photo enrolled (not found: {photo or '-'})"
+        try:
+            face_template_enroll(pensioner=pensioner, image=path.read_bytes(), enrolled_by=None)
+        except (FaceModelsUnavailable, FaceImageError) as exc:
+            return f"no reference photo enrolled ({exc})"
+    return (
+        f"reference photo enrolled ({path.name if path else 'earlier'}). With the pensioner's token:\n"
+        f"  curl -X POST localhost:8000/api/v1/facecheck/verify -H 'Authorization: Bearer <token>' "
+        f"-F image=@{DEMO_FACE_DIR / 'cn_chenxing_02.jpg'}\n"
+        f"  (another photo of the same person: accepted; the enrolled photo itself: replay; "
+        f"someone else, e.g. {DEMO_OTHER_FACE}: rejected)"
+    )

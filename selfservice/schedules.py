@@ -1,0 +1,20 @@
+"""The certification cycle's django-q2 schedule, installed by ``python manage.py setup_schedules``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+def schedules() -> list[dict[str, Any]]:
+    from django_q.models import Schedule
+
+    return [
+        {
+            "name": "selfservice.daily",
+            "func": "selfservice.tasks.certification_daily",
+            "schedule_type": Schedule.CRON,
+            "cron": settings.NOTIFICATIONS_DAILY_CRON,
+        },
+    ]
