@@ -44,8 +44,8 @@ class UserAdmin(DjangoUserAdmin):
 class PensionerAdmin(admin.ModelAdmin):
     """Staff see only their region subtree; status fields change only through services."""
 
-    list_display = ["name", "id_number", "region", "benefit_type", "benefit_status", "next_due"]
-    list_filter = ["benefit_status", "benefit_type", "suspension_reason"]
+    list_display = ["name", "id_number", "region", "benefit_status", "next_due"]
+    list_filter = ["benefit_status", "suspension_reason"]
     search_fields = ["name", "id_number"]
     raw_id_fields = ["region", "user", "last_certification"]
     readonly_fields = [
@@ -67,8 +67,6 @@ class PensionerAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             fields.append("id_number")
-        if not request.user.has_perm("accounts.set_benefit_amount"):
-            fields.append("monthly_amount")
         return fields
 
 

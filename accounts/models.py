@@ -116,18 +116,13 @@ class VillageAssignment(models.Model):
 
 
 class Pensioner(models.Model):
-    """A benefit recipient in the registry; exists with or without a login account.
+    """A person who receives one or more benefits; exists with or without a login account.
 
-    ``next_due`` and ``last_certification`` are maintained by the certification service so
-    that status reads and the reminder planner never aggregate over certifications.
+    ``next_due`` and ``last_certification`` are maintained by the certification service, and
+    ``benefit_status`` / ``suspension_reason`` / ``status_since`` summarise the person's benefits
+    (``selfservice.Benefit``) and are written only by ``selfservice.benefits`` with them, so status
+    reads and the reminder planner never aggregate over benefits or certifications.
     """
-
-    class BenefitType(models.TextChoices):
-        ENTERPRISE = "enterprise", _("enterprise employees' basic pension")
-        INSTITUTION = "institution", _("public institution pension")
-        URBAN_RURAL = "urban_rural", _("urban-rural resident pension")
-        WORK_INJURY = "work_injury", _("long-term work-injury benefit")
-        SURVIVOR = "survivor", _("survivor benefit")
 
     class BenefitStatus(models.TextChoices):
         ACTIVE = "active", _("active")
@@ -150,7 +145,6 @@ class Pensioner(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     phone = models.CharField(_("mobile phone"), max_length=16, null=True, blank=True, db_index=True)
     region = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="pensioners")
-    benefit_type = models.CharField(_("benefit type"), max_length=20, choices=BenefitType.choices)
     benefit_status = models.CharField(
         _("benefit status"), max_length=12, choices=BenefitStatus.choices, default=BenefitStatus.ACTIVE
     )
@@ -159,8 +153,6 @@ class Pensioner(models.Model):
         _("suspension reason"), max_length=20, choices=SuspensionReason.choices, blank=True
     )
     deceased_on = models.DateField(_("date of death"), null=True, blank=True)
-    monthly_amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=10, decimal_places=2)
-    benefit_start = models.DateField(_("benefit start date"))
     next_due = models.DateField(_("next certification due"), db_index=True)
     last_certification = models.ForeignKey(
         "selfservice.Certification",
@@ -189,7 +181,6 @@ class Pensioner(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(id_number__regex=ID_NUMBER_REGEX), name="pensioner_id_number_format"),
-            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="pensioner_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(phone__isnull=True) | Q(phone__regex=E164_MAINLAND_MOBILE_REGEX),
                 name="pensioner_phone_mainland_e164",

@@ -4,7 +4,6 @@ import datetime
 import hashlib
 import hmac
 import secrets
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -67,13 +66,12 @@ def pensioner_register(
     id_number: str,
     name: str,
     region: Region,
-    benefit_type: str,
-    monthly_amount: Decimal,
-    benefit_start: datetime.date,
+    entitled_from: datetime.date,
     phone: str | None = None,
     actor: User | None = None,
 ) -> Pensioner:
-    """Add a benefit recipient; the first certification is due one cycle after the benefit starts."""
+    """Add a person to the registry; the first certification is due one cycle after entitlement
+    starts. Their benefits are granted by ``selfservice.benefits.benefit_grant``."""
     resident = parse_resident_id(id_number)
     if region.level != Region.Level.VILLAGE:
         raise ApplicationError(_("A pensioner must belong to a village or community."), code="region_not_village")
@@ -86,11 +84,8 @@ def pensioner_register(
         sex=resident.sex,
         phone=normalize_mainland_mobile(phone) if phone else None,
         region=region,
-        benefit_type=benefit_type,
-        monthly_amount=monthly_amount,
-        benefit_start=benefit_start,
-        status_since=benefit_start,
-        next_due=add_months(benefit_start, settings.CERTIFICATION_VALIDITY_MONTHS),
+        status_since=entitled_from,
+        next_due=add_months(entitled_from, settings.CERTIFICATION_VALIDITY_MONTHS),
     )
     pensioner.full_clean()
     pensioner.save()

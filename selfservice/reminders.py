@@ -27,7 +27,8 @@ from notifications.selectors import local_today, quiet_hours_end
 from notifications.services import Planned, PlanResult, chunks, plan_candidates, sms_drain_soon, sms_plan
 from notifications.sms import SmsKind
 from selfservice import selectors
-from selfservice.models import Certification
+from selfservice.benefits import benefits_suspend
+from selfservice.models import Benefit, Certification
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +239,6 @@ def overdue_suspend(*, today: datetime.date | None = None) -> int:
     conditions re-checked, so a certification arriving meanwhile wins. Batched in transactions of
     200 with a savepoint each, so one refusal does not undo the batch.
     """
-    from casework.services import benefit_suspend
 
     today = today or local_today()
     grace = settings.OVERDUE_GRACE_DAYS
@@ -257,13 +257,14 @@ def overdue_suspend(*, today: datetime.date | None = None) -> int:
                         )
                         if pensioner is None:
                             continue
-                        benefit_suspend(
+                        change = benefits_suspend(
                             pensioner=pensioner,
-                            reason=Pensioner.SuspensionReason.OVERDUE,
+                            reason=Benefit.Reason.OVERDUE,
                             actor=None,
                             details={"next_due": pensioner.next_due.isoformat(), "by": "selfservice.overdue_suspend"},
+                            certification_bound_only=True,
                         )
-                        count += 1
+                        count += change.any_changed
                 except Exception:
                     logger.exception("Could not suspend pensioner %s for overdue certification", pensioner_id)
     return count

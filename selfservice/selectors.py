@@ -5,16 +5,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner
 from backend.dates import add_months
 from backend.formats import plain_date
-from selfservice.models import Certification
+from selfservice.models import Benefit, Certification
 
 BenefitStatus = Pensioner.BenefitStatus
 
@@ -174,24 +173,10 @@ def reminder_stage(*, days_left: int, stages: Iterable[int] | None = None) -> in
 # --- Candidate sets ----------------------------------------------------------------------------
 
 
-def _open_death_report() -> Exists | None:
-    """A pending death report puts a person on hold: nobody texts a possibly bereaved family."""
-    try:
-        case_model = apps.get_model("casework", "Case")
-    except LookupError:
-        return None
-    try:
-        from casework.models import OPEN_STATUSES
-    except ImportError:
-        OPEN_STATUSES = ("open", "accepted")
-    return Exists(
-        case_model.objects.filter(pensioner=OuterRef("pk"), category="suspected_death", status__in=OPEN_STATUSES)
-    )
-
-
 def _without_death_reports(queryset: QuerySet[Pensioner]) -> QuerySet[Pensioner]:
-    on_hold = _open_death_report()
-    return queryset if on_hold is None else queryset.filter(~on_hold)
+    """A reported death holds every payment (``selfservice.benefits``): nobody texts a possibly
+    bereaved family while it is verified."""
+    return queryset.exclude(suspension_reason=Pensioner.SuspensionReason.DEATH_REPORT)
 
 
 def pensioners_to_remind(*, today: datetime.date, horizon: int) -> QuerySet[Pensioner]:
@@ -261,18 +246,18 @@ def pensioners_recently_certified(*, today: datetime.date, within_days: int) -> 
 
 
 def pensioner_states_for_sms(*, pensioner_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime.date, bool]]:
-    """``{pk: (benefit status, suspension reason, next due, held)}`` for the send-time check;
+    """``{pk: (summary status, suspension reason, next due, held)}`` for the send-time check;
     held means a death was reported or recorded, and nobody texts a possibly bereaved family."""
     ids = [pk for pk in pensioner_ids if pk]
-    if not ids:
-        return {}
-    on_hold = _open_death_report()
-    queryset = Pensioner.objects.filter(pk__in=ids)
-    if on_hold is not None:
-        queryset = queryset.annotate(on_hold=on_hold)
-    fields = ["pk", "benefit_status", "suspension_reason", "next_due", "deceased_on"]
-    states = {}
-    for values in queryset.values(*fields, *(["on_hold"] if on_hold is not None else [])):
-        held = bool(values.get("on_hold")) or values["deceased_on"] is not None
-        states[values["pk"]] = (values["benefit_status"], values["suspension_reason"], values["next_due"], held)
-    return states
+    rows = Pensioner.objects.filter(pk__in=ids).values_list(
+        "pk", "benefit_status", "suspension_reason", "next_due", "deceased_on"
+    )
+    return {
+        pk: (status, reason, next_due, reason == Pensioner.SuspensionReason.DEATH_REPORT or deceased_on is not None)
+        for pk, status, reason, next_due, deceased_on in rows
+    }
+
+
+def benefits_of(*, pensioner: Pensioner) -> list[Benefit]:
+    """The person's benefits, oldest first (what the status API and elder mode list)."""
+    return list(Benefit.objects.filter(pensioner=pensioner).order_by("start_date", "pk"))

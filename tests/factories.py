@@ -14,6 +14,7 @@ from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssign
 from accounts.roles import Role
 from accounts.services import user_add_role
 from backend.dates import add_months
+from selfservice.models import Benefit
 
 
 def make_id_number(*, birth: datetime.date | None = None, area: str = "360102", male: bool | None = None) -> str:
@@ -79,6 +80,7 @@ class StaffFactory(UserFactory):
 class PensionerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Pensioner
+        skip_postgeneration_save = True
 
     name = factory.Faker("name", locale="zh_CN")
     birth_date = factory.LazyFunction(lambda: datetime.date(random.randint(1930, 1964), random.randint(1, 12), 15))
@@ -86,12 +88,67 @@ class PensionerFactory(factory.django.DjangoModelFactory):
     id_number = factory.LazyAttribute(lambda o: make_id_number(birth=o.birth_date, area=o.region.code[:6], male=False))
     phone = factory.Sequence(lambda n: f"+86138{n:08d}")
     region = factory.SubFactory(RegionFactory)
-    benefit_type = Pensioner.BenefitType.ENTERPRISE
     benefit_status = Pensioner.BenefitStatus.ACTIVE
-    monthly_amount = Decimal("3200.00")
-    benefit_start = datetime.date(2015, 1, 1)
     status_since = datetime.date(2015, 1, 1)
     next_due = factory.LazyFunction(lambda: add_months(timezone.localdate(), 6))
+
+    # The person's one benefit (not fields of the person), created to match the summary above.
+    benefit_type = Benefit.Kind.ENTERPRISE
+    monthly_amount = Decimal("3200.00")
+    benefit_start = datetime.date(2015, 1, 1)
+
+    @factory.post_generation
+    def benefit(obj: Pensioner, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create or extracted is False:
+            return
+        factory_params = obj._factory_params  # type: ignore[attr-defined]
+        Benefit.objects.create(
+            pensioner=obj,
+            kind=factory_params["benefit_type"],
+            monthly_amount=factory_params["monthly_amount"],
+            start_date=factory_params["benefit_start"],
+            **benefit_state_of(obj),
+        )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        params = {name: kwargs.pop(name) for name in BENEFIT_PARAMS}
+        obj = super()._create(model_class, *args, **kwargs)
+        obj._factory_params = params
+        return obj
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for name in BENEFIT_PARAMS:
+            kwargs.pop(name)
+        return super()._build(model_class, *args, **kwargs)
+
+
+BENEFIT_PARAMS = ("benefit_type", "monthly_amount", "benefit_start")
+
+
+def benefit_state_of(pensioner: Pensioner) -> dict[str, object]:
+    """The benefit fields that match a person's summary (status, reason, since)."""
+    status, reason = pensioner.benefit_status, pensioner.suspension_reason
+    if status == Pensioner.BenefitStatus.ACTIVE:
+        return {"status": Benefit.Status.ACTIVE, "status_reason": "", "status_since": pensioner.status_since}
+    if status == Pensioner.BenefitStatus.TERMINATED:
+        return {
+            "status": Benefit.Status.TERMINATED,
+            "status_reason": Benefit.Reason.DEATH if pensioner.deceased_on else Benefit.Reason.OTHER,
+            "status_since": pensioner.status_since,
+        }
+    if reason == Pensioner.SuspensionReason.DEATH_REPORT:
+        return {
+            "status": Benefit.Status.HELD,
+            "status_reason": Benefit.Reason.DEATH_REPORT,
+            "status_since": pensioner.status_since,
+        }
+    return {
+        "status": Benefit.Status.SUSPENDED,
+        "status_reason": reason or Benefit.Reason.OTHER,
+        "status_since": pensioner.status_since,
+    }
 
 
 class RelativeLinkFactory(factory.django.DjangoModelFactory):

@@ -125,7 +125,7 @@ def test_a_pensioner_with_a_phone_is_reminded_directly_not_through_relatives():
 
 
 def test_nobody_ended_suspended_or_on_hold_is_reminded():
-    from casework.models import Case
+    from selfservice.benefits import benefits_hold
 
     due = datetime.date(2026, 12, 1)
     PensionerFactory(next_due=due, benefit_status="terminated", deceased_on=datetime.date(2026, 10, 1))
@@ -133,7 +133,7 @@ def test_nobody_ended_suspended_or_on_hold_is_reminded():
     PensionerFactory(next_due=due, benefit_status="suspended", suspension_reason="death_report")
     PensionerFactory(next_due=due, benefit_status="suspended", suspension_reason="case")
     reported = PensionerFactory(next_due=due)
-    Case.objects.create(pensioner=reported, category="suspected_death", source="relative")
+    benefits_hold(pensioner=reported, cause="case:1", actor=None)  # what a death report does
     plan_at(at(2026, 11, 23))
     assert not SmsOutbox.objects.filter(reason__startswith="reminder:").exists()
 

@@ -6,7 +6,6 @@ import datetime
 import os
 import random
 import secrets
-from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -137,13 +136,10 @@ class Command(BaseCommand):
                 sex="M" if int(id_number[16]) % 2 else "F",
                 phone=phone,
                 region=village,
-                benefit_type=rng.choice(list(Pensioner.BenefitType.values)),
                 benefit_status=status,
                 suspension_reason=reason,
                 deceased_on=deceased,
                 status_since=today - datetime.timedelta(days=30) if status != "active" else datetime.date(2010, 1, 1),
-                monthly_amount=Decimal(rng.randint(180, 5200)).quantize(Decimal("1.00")),
-                benefit_start=datetime.date(rng.randint(2000, 2020), rng.randint(1, 12), 1),
                 next_due=next_due,
             )
             new_rows.append(pensioner)
