@@ -50,6 +50,16 @@ class DisplaySerializer(serializers.Serializer):
     action_label = serializers.CharField()
 
 
+class BenefitLineSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="enterprise | institution | urban_rural | work_injury | survivor | old_age_allowance"
+    )
+    kind_label = serializers.CharField()
+    status = serializers.CharField(help_text="active | held | suspended | terminated")
+    status_label = serializers.CharField()
+    sentence = serializers.CharField(help_text="one plain sentence for elder mode")
+
+
 class CertificationStatusApi(APIView):
     """Certification state, next due date and an elder-mode display block."""
 
@@ -64,6 +74,9 @@ class CertificationStatusApi(APIView):
         last_method = serializers.CharField(allow_null=True)
         last_method_label = serializers.CharField(allow_null=True)
         display = DisplaySerializer()
+        benefits = BenefitLineSerializer(
+            many=True, help_text="every benefit the person holds; one certification counts for all"
+        )
 
     @extend_schema(
         parameters=[PENSIONER_PARAM], responses={200: OutputSerializer, **ERROR_RESPONSES}, tags=["certification"]
@@ -91,6 +104,16 @@ class CertificationStatusApi(APIView):
                     "action": status.display.action.value,
                     "action_label": status.display.action_label,
                 },
+                "benefits": [
+                    {
+                        "kind": line.kind,
+                        "kind_label": line.kind_label,
+                        "status": line.status,
+                        "status_label": line.status_label,
+                        "sentence": line.sentence,
+                    }
+                    for line in status.benefits
+                ],
             }
         )
 

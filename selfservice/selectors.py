@@ -45,6 +45,17 @@ class Display:
 
 
 @dataclass(frozen=True)
+class BenefitLine:
+    """One benefit as the person reads it: "企业职工基本养老金：正常发放"."""
+
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    sentence: str
+
+
+@dataclass(frozen=True)
 class CertificationStatus:
     state: CertificationState
     next_due: datetime.date | None
@@ -54,6 +65,7 @@ class CertificationStatus:
     last_method_label: str | None
     benefit_status: str
     display: Display
+    benefits: list[BenefitLine]
 
 
 def local_today() -> datetime.date:
@@ -129,9 +141,25 @@ def _display(state: CertificationState, pensioner: Pensioner, days_left: int) ->
     )
 
 
-def certification_status(*, pensioner: Pensioner, today: datetime.date | None = None) -> CertificationStatus:
-    """The one place that derives a pensioner's certification state; no queries beyond the row
-    (``last_certification`` should be select_related by the caller)."""
+def _benefit_line(benefit: Benefit) -> BenefitLine:
+    label = benefit.get_kind_display()
+    if benefit.status == Benefit.Status.ACTIVE:
+        sentence = _("%(benefit)s: being paid.") % {"benefit": label}
+    elif benefit.status == Benefit.Status.HELD:
+        sentence = _("%(benefit)s: on hold while a report is checked.") % {"benefit": label}
+    elif benefit.status == Benefit.Status.SUSPENDED:
+        sentence = _("%(benefit)s: paused.") % {"benefit": label}
+    else:
+        sentence = _("%(benefit)s: ended.") % {"benefit": label}
+    return BenefitLine(benefit.kind, label, benefit.status, benefit.get_status_display(), sentence)
+
+
+def certification_status(
+    *, pensioner: Pensioner, today: datetime.date | None = None, benefits: list[Benefit] | None = None
+) -> CertificationStatus:
+    """The one place that derives a pensioner's certification state. One query for the person's
+    benefits unless given (``last_certification`` should be select_related by the caller). One
+    certification counts for every benefit the person holds."""
     today = today or local_today()
     state = _state(pensioner, today)
     ended = state in (CertificationState.TERMINATED, CertificationState.DECEASED)
@@ -146,6 +174,9 @@ def certification_status(*, pensioner: Pensioner, today: datetime.date | None = 
         last_method_label=last.get_method_display() if last else None,
         benefit_status=pensioner.benefit_status,
         display=_display(state, pensioner, days_left),
+        benefits=[_benefit_line(b) for b in (benefits if benefits is not None else benefits_of(pensioner=pensioner))]
+        if pensioner.pk is not None or benefits is not None
+        else [],
     )
 
 
