@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -15,13 +16,15 @@ from accounts.models import Pensioner, Region, RelativeLink, User
 from accounts.roles import STAFF_ROLES, Role
 from accounts.selectors import region_subtree_q, user_roles
 from backend.api.errors import NotFoundError
-from casework.models import Case, DeathReport, EvidenceFile, MonthlyReport, Overpayment, PaymentLedger
-from casework.services import (
+from casework.models import Case, DeathReport, EvidenceFile, MonthlyReport, Overpayment, PayeeAccount, PaymentLedger
+from casework.rules import (
+    MONEY,
     case_review_guard,
     case_step_guard,
     month_add,
     month_start,
     monthly_report_due_on,
+    months_from,
     staff_in_scope,
 )
 
@@ -339,3 +342,89 @@ def overpayments_in_scope(*, actor: User) -> QuerySet[Overpayment]:
     if actor.region_id is None:
         return Overpayment.objects.none()
     return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))
+
+
+def held_periods_unpaid(*, pensioner: Pensioner, since: datetime.date) -> list[PaymentLedger]:
+    """Regular payments held from ``since``'s month on that have no back payment yet."""
+    back_paid = PaymentLedger.objects.filter(pensioner=pensioner, kind=PaymentLedger.Kind.BACK_PAY).values("period")
+    return list(
+        PaymentLedger.objects.filter(
+            pensioner=pensioner,
+            kind=PaymentLedger.Kind.REGULAR,
+            status=PaymentLedger.Status.HELD,
+            period__gte=month_start(since),
+        )
+        .exclude(period__in=back_paid)
+        .order_by("period")
+    )
+
+
+def death_overpayment_figures(*, pensioner: Pensioner, date_of_death: datetime.date) -> dict[str, Any]:
+    """What was paid for months after the month of death, and what was held up to it.
+
+    The benefit is due up to and including the month of death (a death on the 1st or the 31st
+    both count the whole month); everything paid for later months is overpaid.
+    """
+    terminate_from = month_add(date_of_death, 1)
+    paid_after = PaymentLedger.objects.filter(
+        pensioner=pensioner, status=PaymentLedger.Status.PAID, period__gte=terminate_from
+    )
+    periods = sorted(set(paid_after.values_list("period", flat=True)))
+    overpaid = paid_after.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    held_due = held_periods_unpaid(pensioner=pensioner, since=datetime.date.min)
+    arrears = sum((line.amount for line in held_due if line.period < terminate_from), Decimal("0.00"))
+    return {
+        "terminated_from": terminate_from,
+        "overpaid_amount": overpaid.quantize(MONEY),
+        "overpaid_periods": periods,
+        "arrears_to_estate": arrears.quantize(MONEY),
+    }
+
+
+def resumption_checks(*, case: Case) -> dict[str, Any]:
+    """What the reviewer must see before restoring payment: dates, amounts, bank account.
+
+    Computed from the ledger and the payee account as they are now (the figures at approval are
+    stored on the case).
+    """
+    pensioner = case.pensioner
+    suspension = case.details.get("suspension", {})
+    since = datetime.date.fromisoformat(suspension["since"]) if suspension.get("since") else pensioner.status_since
+    held = held_periods_unpaid(pensioner=pensioner, since=since)
+    total = sum((line.amount for line in held), Decimal("0.00"))
+    last_paid = (
+        PaymentLedger.objects.filter(
+            pensioner=pensioner, status=PaymentLedger.Status.PAID, period__lt=month_start(since)
+        )
+        .order_by("-period", "-paid_on")
+        .first()
+    )
+    account = PayeeAccount.objects.filter(pensioner=pensioner).first()
+    on_file = account.last4 if account else ""
+    changed_during = bool(account and timezone.localdate(account.changed_at) >= since)
+    amounts = {line.amount for line in held}
+    return {
+        "suspended_since": since.isoformat(),
+        "months_suspended": len(months_from(since, timezone.localdate())) - 1,
+        "requires_city_review": case.requires_city_review,
+        "back_pay": {
+            "period_from": held[0].period.isoformat() if held else None,
+            "period_to": held[-1].period.isoformat() if held else None,
+            "months": len(held),
+            "amount": str(total.quantize(MONEY)),
+        },
+        "amount": {
+            "monthly_amount_now": str(pensioner.monthly_amount),
+            "last_paid_amount": str(last_paid.amount) if last_paid else None,
+            "consistent": amounts <= {pensioner.monthly_amount}
+            and (last_paid is None or last_paid.amount == pensioner.monthly_amount),
+        },
+        "bank_account": {
+            "on_file": f"****{on_file}" if on_file else None,
+            "last_paid_to": f"****{last_paid.account_last4}" if last_paid and last_paid.account_last4 else None,
+            "changed_during_suspension": changed_during,
+            "consistent": bool(on_file)
+            and not changed_during
+            and (last_paid is None or not last_paid.account_last4 or last_paid.account_last4 == on_file),
+        },
+    }

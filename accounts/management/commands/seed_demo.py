@@ -249,7 +249,7 @@ class Command(BaseCommand):
     def _seed_ledger(self) -> None:
         """Payment ledger rows, when the casework app provides them."""
         try:
-            from casework.services import ledger_seed_demo
+            from casework.demo import seed_demo
         except ImportError:
             return
-        ledger_seed_demo()
+        seed_demo(stdout=self.stdout)
