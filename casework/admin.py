@@ -150,7 +150,7 @@ class CaseAdmin(admin.ModelAdmin):
         if obj.category != Case.Category.RESUMPTION:
             return "-"
         if obj.status in (Case.Status.OPEN, Case.Status.ACCEPTED):
-            data = services.resumption_checks(case=obj)
+            data = selectors.resumption_checks(case=obj)
         else:
             data = obj.details.get("outcome", {}).get("checks_at_approval", {})
         return format_html("<pre>{}</pre>", json.dumps(data, ensure_ascii=False, indent=2))
