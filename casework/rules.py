@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Pensioner, User
-from accounts.roles import STAFF_ROLES, Role
-from accounts.selectors import user_roles
+from accounts.roles import Role
+from accounts.selectors import Capability, actor_may, user_roles
 from accounts.services import add_months
 from backend.api.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from casework.models import (
@@ -55,17 +55,6 @@ def pay_date_for(period: datetime.date) -> datetime.date:
     return period.replace(day=min(settings.CASEWORK_PAY_DAY, _days_in_month(period)))
 
 
-def staff_in_scope(*, actor: User, pensioner: Pensioner) -> bool:
-    """Staff act only inside their region subtree (the division-code prefix)."""
-    if not (user_roles(actor) & STAFF_ROLES):
-        return False
-    if actor.is_superuser:
-        return True
-    if actor.region_id is None:
-        return False
-    return pensioner.region.code.startswith(actor.region.prefix)
-
-
 def _ensure_duties_separated(actor: User) -> None:
     """岗位分离: whoever sets benefit amounts may not do certification or case work."""
     if actor.has_perm("accounts.set_benefit_amount"):
@@ -94,7 +83,7 @@ ACTION_LABELS = {
 
 def case_step_guard(*, case: Case, actor: User, roles_allowed: set[Role], allow_assignee: bool = False) -> None:
     """Scope (404 outside the subtree), separation of duties, then role membership (403)."""
-    if not staff_in_scope(actor=actor, pensioner=case.pensioner):
+    if not actor_may(actor=actor, pensioner=case.pensioner, capability=Capability.CASEWORK):
         raise NotFoundError()
     _ensure_duties_separated(actor)
     if allow_assignee and case.assignee_id == actor.pk:

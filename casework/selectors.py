@@ -12,9 +12,17 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Pensioner, Region, RelativeLink, User
-from accounts.roles import STAFF_ROLES, Role
-from accounts.selectors import region_subtree_q, user_roles
+from accounts.models import Pensioner, Region, User
+from accounts.roles import Role
+from accounts.selectors import (
+    Capability,
+    pensioner_get_for_actor,
+    region_scope_q,
+    region_subtree_q,
+    scope_q,
+    scoped,
+    user_is_staff_member,
+)
 from backend.api.errors import NotFoundError
 from casework.models import Case, DeathReport, EvidenceFile, MonthlyReport, Overpayment, PayeeAccount, PaymentLedger
 from casework.rules import (
@@ -25,22 +33,26 @@ from casework.rules import (
     month_start,
     monthly_report_due_on,
     months_from,
-    staff_in_scope,
 )
+
+
+def _any_of(*filters: Q) -> Q:
+    """OR of scope filters, where an empty ``Q()`` means every row (``Q(x) | Q()`` would drop it)."""
+    if any(not f for f in filters):
+        return Q()
+    combined = Q(pk__in=[])
+    for f in filters:
+        combined |= f
+    return combined
+
 
 # --- Cases ---------------------------------------------------------------------------------
 
 
 def cases_in_scope(*, actor: User) -> QuerySet[Case]:
-    """Cases of pensioners in the staff member's region subtree; nothing for non-staff."""
-    if not (user_roles(actor) & STAFF_ROLES):
-        return Case.objects.none()
+    """Cases of pensioners the actor may do casework for (staff: their region subtree)."""
     queryset = Case.objects.select_related("pensioner__region", "assignee", "accepted_by", "decided_by")
-    if actor.is_superuser:
-        return queryset
-    if actor.region_id is None:
-        return Case.objects.none()
-    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))
+    return scoped(queryset, actor=actor, capability=Capability.CASEWORK, path="pensioner")
 
 
 def case_list(
@@ -116,18 +128,23 @@ def case_get_for_actor(*, actor: User, case_id: int) -> Case:
 # --- Evidence ------------------------------------------------------------------------------
 
 
+def evidence_in_scope(*, actor: User) -> QuerySet[EvidenceFile]:
+    """Files attached to a case the actor may do casework for (each file once)."""
+    scope, _joins_many = scope_q(actor=actor, capability=Capability.CASEWORK, path="cases__pensioner")
+    # The path itself goes through a to-many relation (a file may back several cases).
+    return EvidenceFile.objects.filter(pk__in=EvidenceFile.objects.filter(scope).values("pk"))
+
+
 def evidence_get_for_actor(*, actor: User, evidence_id: int) -> EvidenceFile:
     """The uploader, or staff for whom a case the file is attached to is in scope."""
-    evidence = EvidenceFile.objects.filter(pk=evidence_id).first()
+    evidence = (
+        EvidenceFile.objects.filter(pk=evidence_id)
+        .filter(Q(uploaded_by=actor) | Q(pk__in=evidence_in_scope(actor=actor).values("pk")))
+        .first()
+    )
     if evidence is None:
         raise NotFoundError()
-    if evidence.uploaded_by_id == actor.pk:
-        return evidence
-    if user_roles(actor) & STAFF_ROLES:
-        for case in evidence.cases.select_related("pensioner__region"):
-            if staff_in_scope(actor=actor, pensioner=case.pensioner):
-                return evidence
-    raise NotFoundError()
+    return evidence
 
 
 # --- Death reports -------------------------------------------------------------------------
@@ -138,12 +155,16 @@ def death_reports_of(*, reporter: User) -> QuerySet[DeathReport]:
 
 
 def death_report_get_for_actor(*, actor: User, report_id: int) -> DeathReport:
-    report = DeathReport.objects.select_related("pensioner__region", "case").filter(pk=report_id).first()
+    """The reporter, or staff for whom the pensioner is in scope."""
+    scope, _joins_many = scope_q(actor=actor, capability=Capability.CASEWORK, path="pensioner")
+    report = (
+        DeathReport.objects.select_related("pensioner__region", "case")
+        .filter(_any_of(Q(reporter=actor), scope), pk=report_id)
+        .first()
+    )
     if report is None:
         raise NotFoundError()
-    if report.reporter_id == actor.pk or staff_in_scope(actor=actor, pensioner=report.pensioner):
-        return report
-    raise NotFoundError()
+    return report
 
 
 # --- Village assistants ------------------------------------------------------------------
@@ -155,9 +176,7 @@ def assistant_pensioners(
     *, actor: User, search: str = "", village_id: int | None = None, include_ended: bool = False
 ) -> QuerySet[Pensioner]:
     """Pensioners of my assigned villages; ``search`` is a name fragment or the last ID digits."""
-    if Role.VILLAGE_ASSISTANT not in user_roles(actor):
-        return Pensioner.objects.none()
-    queryset = Pensioner.objects.filter(region__village_assignments__user=actor).select_related("region")
+    queryset = scoped(Pensioner.objects.select_related("region"), actor=actor, capability=Capability.VILLAGE_REPORT)
     if village_id is not None:
         queryset = queryset.filter(region_id=village_id)
     if not include_ended:
@@ -221,41 +240,30 @@ def monthly_report_status(
 
 def villages_in_staff_scope(*, actor: User, region_code: str | None = None) -> QuerySet[Region]:
     """Villages under the staff member's region (or a sub-region of it); 404 outside."""
-    if not (user_roles(actor) & STAFF_ROLES):
+    if not user_is_staff_member(actor) or (actor.region_id is None and not actor.is_superuser):
         raise NotFoundError()
-    root = actor.region if not actor.is_superuser else None
+    in_scope = Region.objects.filter(region_scope_q(actor=actor, capability=Capability.CASEWORK))
+    villages = in_scope.filter(level=Region.Level.VILLAGE)
     if region_code:
-        region = Region.objects.filter(code=region_code).first()
-        if region is None or (root is not None and not region.code.startswith(root.prefix)):
+        region = in_scope.filter(code=region_code).first()
+        if region is None:
             raise NotFoundError()
-        root = region
-    elif root is None and not actor.is_superuser:
-        raise NotFoundError()
-    queryset = Region.objects.filter(level=Region.Level.VILLAGE)
-    if root is not None:
-        queryset = queryset.filter(code__startswith=root.prefix)
-    return queryset
+        villages = villages.filter(code__startswith=region.prefix)
+    return villages
 
 
 def assistant_villages(*, actor: User) -> QuerySet[Region]:
-    if Role.VILLAGE_ASSISTANT not in user_roles(actor):
-        return Region.objects.none()
-    return Region.objects.filter(village_assignments__user=actor).order_by("code")
+    return Region.objects.filter(region_scope_q(actor=actor, capability=Capability.VILLAGE_REPORT)).order_by("code")
 
 
 def monthly_reports_for_actor(
     *, actor: User, village_id: int | None = None, period: datetime.date | None = None, current_only: bool = False
 ) -> QuerySet[MonthlyReport]:
     """Assistants: reports of their villages (every version); staff: reports in their subtree."""
-    roles = user_roles(actor)
-    scope = Q(pk__in=[])
-    if Role.VILLAGE_ASSISTANT in roles:
-        scope |= Q(village__village_assignments__user=actor)
-    if roles & STAFF_ROLES:
-        if actor.is_superuser:
-            scope = Q()
-        elif actor.region_id is not None:
-            scope |= region_subtree_q(actor.region, field="village")
+    scope = _any_of(
+        region_scope_q(actor=actor, capability=Capability.VILLAGE_REPORT, path="village"),
+        region_scope_q(actor=actor, capability=Capability.CASEWORK, path="village"),
+    )
     queryset = MonthlyReport.objects.filter(pk__in=MonthlyReport.objects.filter(scope).values("pk")).select_related(
         "village", "submitted_by"
     )
@@ -280,15 +288,8 @@ def monthly_report_get_for_actor(*, actor: User, report_id: int) -> MonthlyRepor
 
 def pensioner_for_money(*, actor: User, pensioner_id: int) -> Pensioner:
     """Payments are shown to the pensioner, approved relatives and staff in scope (not to the
-    village assistant, whose job is reporting, not money)."""
-    pensioner = Pensioner.objects.select_related("region").filter(pk=pensioner_id).first()
-    if pensioner is None:
-        raise NotFoundError()
-    if pensioner.user_id == actor.pk or staff_in_scope(actor=actor, pensioner=pensioner):
-        return pensioner
-    if RelativeLink.objects.filter(relative=actor, pensioner=pensioner, status=RelativeLink.Status.APPROVED).exists():
-        return pensioner
-    raise NotFoundError()
+    village assistant, whose job is reporting, not money): ``Capability.READ_MONEY``."""
+    return pensioner_get_for_actor(actor=actor, pensioner_id=pensioner_id, capability=Capability.READ_MONEY)
 
 
 def ledger_for_pensioner(*, pensioner: Pensioner) -> QuerySet[PaymentLedger]:
@@ -334,14 +335,8 @@ def ledger_summary(*, pensioner: Pensioner) -> LedgerSummary:
 
 
 def overpayments_in_scope(*, actor: User) -> QuerySet[Overpayment]:
-    if not (user_roles(actor) & STAFF_ROLES):
-        return Overpayment.objects.none()
     queryset = Overpayment.objects.select_related("pensioner__region", "case")
-    if actor.is_superuser:
-        return queryset
-    if actor.region_id is None:
-        return Overpayment.objects.none()
-    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))
+    return scoped(queryset, actor=actor, capability=Capability.CASEWORK, path="pensioner")
 
 
 def held_periods_unpaid(*, pensioner: Pensioner, since: datetime.date) -> list[PaymentLedger]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner, User
 from accounts.roles import Role
-from accounts.selectors import user_roles
+from accounts.selectors import Capability, actor_may, user_roles
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError
 from casework.models import (
@@ -24,7 +24,6 @@ from casework.rules import (
     _validate_event_date,
     case_review_guard,
     case_step_guard,
-    staff_in_scope,
 )
 from casework.services.benefit_state import benefit_suspend
 from casework.services.cases import _case_locked
@@ -61,7 +60,7 @@ def case_assign(
     if (
         Role.CASEWORKER not in user_roles(assignee)
         or not assignee.is_active
-        or not staff_in_scope(actor=assignee, pensioner=case.pensioner)
+        or not actor_may(actor=assignee, pensioner=case.pensioner, capability=Capability.CASEWORK)
         or assignee.has_perm("accounts.set_benefit_amount")
     ):
         message = _("This person cannot work on this case.")

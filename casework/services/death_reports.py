@@ -13,9 +13,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from accounts.models import Pensioner, RelativeLink, User, VillageAssignment
-from accounts.roles import STAFF_ROLES, Role
-from accounts.selectors import user_roles
+from accounts.models import Pensioner, RelativeLink, User
+from accounts.selectors import CAPABILITIES, Capability, Relationship, relationships_to
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError, ConflictError, NotFoundError
 from backend.formats import plain_date
@@ -26,7 +25,6 @@ from casework.models import (
 )
 from casework.rules import (
     _validate_event_date,
-    staff_in_scope,
 )
 from casework.selectors import death_overpayment_figures
 from casework.services.benefit_state import _pensioner_locked, benefit_ended_guard, benefit_hold, benefit_terminate
@@ -36,21 +34,19 @@ from casework.services.notify import _sms
 
 
 def _reporter_capacity(*, reporter: User, pensioner: Pensioner) -> tuple[str, str | None]:
-    """How ``reporter`` may report this death (staff in scope, the village's assistant, an
-    approved relative) and the relationship we know; 404 for anyone else."""
-    roles = user_roles(reporter)
-    if roles & STAFF_ROLES and staff_in_scope(actor=reporter, pensioner=pensioner):
+    """How ``reporter`` may report this death (``Capability.REPORT_DEATH``: staff in scope, the
+    village's assistant, an approved relative) and the relationship we know; 404 for anyone else."""
+    relationships = relationships_to(actor=reporter, pensioner=pensioner) & CAPABILITIES[Capability.REPORT_DEATH]
+    if Relationship.STAFF in relationships:
         return DeathReport.Capacity.STAFF, DeathReport.Relationship.STAFF
-    if (
-        Role.VILLAGE_ASSISTANT in roles
-        and VillageAssignment.objects.filter(user=reporter, village_id=pensioner.region_id).exists()
-    ):
+    if Relationship.VILLAGE_ASSISTANT in relationships:
         return DeathReport.Capacity.VILLAGE_ASSISTANT, DeathReport.Relationship.VILLAGE_ASSISTANT
-    link = RelativeLink.objects.filter(
-        relative=reporter, pensioner=pensioner, status=RelativeLink.Status.APPROVED
-    ).first()
-    if link is not None and pensioner.user_id != reporter.pk:
-        return DeathReport.Capacity.RELATIVE, link.relationship
+    if Relationship.RELATIVE in relationships:
+        link = RelativeLink.objects.filter(
+            relative=reporter, pensioner=pensioner, status=RelativeLink.Status.APPROVED
+        ).first()
+        if link is not None:
+            return DeathReport.Capacity.RELATIVE, link.relationship
     raise NotFoundError()
 
 

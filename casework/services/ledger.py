@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner, User
 from accounts.roles import Role
-from accounts.selectors import user_roles
+from accounts.selectors import Capability, actor_may, user_roles
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError, ForbiddenError, NotFoundError
 from casework.models import (
@@ -30,7 +30,6 @@ from casework.rules import (
     month_add,
     month_start,
     pay_date_for,
-    staff_in_scope,
 )
 from casework.selectors import held_periods_unpaid
 
@@ -141,7 +140,7 @@ def overpayment_recovery_record(
         return existing, False
     with transaction.atomic():
         locked = Overpayment.objects.select_for_update().select_related("pensioner__region").get(pk=overpayment.pk)
-        if not staff_in_scope(actor=actor, pensioner=locked.pensioner):
+        if not actor_may(actor=actor, pensioner=locked.pensioner, capability=Capability.CASEWORK):
             raise NotFoundError()
         if Role.CASEWORKER not in user_roles(actor):
             raise ForbiddenError(_("Your role cannot take this step on a case."), code="case_role_required")

@@ -12,9 +12,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Pensioner, Region, User, VillageAssignment
-from accounts.roles import Role
-from accounts.selectors import user_roles
+from accounts.models import Pensioner, Region, User
+from accounts.selectors import Capability, region_scope_q
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError, ConflictError, NotFoundError
 from casework.models import (
@@ -45,10 +44,14 @@ EVENT_CATEGORY = {
 
 
 def _assigned_village(*, actor: User, village_id: int) -> Region:
-    assignment = VillageAssignment.objects.select_related("village").filter(user=actor, village_id=village_id).first()
-    if assignment is None or Role.VILLAGE_ASSISTANT not in user_roles(actor):
+    village = (
+        Region.objects.filter(region_scope_q(actor=actor, capability=Capability.VILLAGE_REPORT))
+        .filter(pk=village_id)
+        .first()
+    )
+    if village is None:
         raise NotFoundError()
-    return assignment.village
+    return village
 
 
 def _validate_report_body(
