@@ -58,6 +58,7 @@ class Capability(StrEnum):
     REPORT_DEATH = "report_death"
     ACT_FOR = "act_for"  # offered in the app and the chatbot as "whom I act for"
     CASEWORK = "casework"  # open, accept, review cases; upload staff evidence; enroll faces
+    VILLAGE_REPORT = "village_report"  # file the village's monthly report; list the village's people for it
 
 
 _EVERYONE = frozenset(Relationship)
@@ -72,6 +73,7 @@ CAPABILITIES: dict[Capability, frozenset[Relationship]] = {
     Capability.REPORT_DEATH: frozenset({Relationship.RELATIVE, Relationship.VILLAGE_ASSISTANT, Relationship.STAFF}),
     Capability.ACT_FOR: frozenset({Relationship.SELF, Relationship.RELATIVE}),
     Capability.CASEWORK: frozenset({Relationship.STAFF}),
+    Capability.VILLAGE_REPORT: frozenset({Relationship.VILLAGE_ASSISTANT}),
 }
 
 
@@ -122,6 +124,28 @@ def scoped(
         # Joins through to-many relations can repeat rows; a subquery keeps the outer query simple.
         return queryset.filter(pk__in=queryset.model._default_manager.filter(scope).values("pk"))
     return queryset.filter(scope)
+
+
+def region_scope_q(*, actor: User, capability: Capability, path: str = "") -> Q:
+    """The regions ``actor`` may reach for ``capability``, as a filter on any model with a region.
+
+    For village-level records (a village's monthly report, the list of villages): the assigned
+    villages of a village assistant, the region subtree of staff; relationships to one person
+    (self, relative) reach no region. ``path`` is the lookup from the model to ``Region`` (""
+    on Region itself, "village" on a monthly report). Rows never repeat: a user is assigned to a
+    village at most once. A superuser on a staff capability gets everything.
+    """
+    allowed = CAPABILITIES[capability]
+    roles = user_roles(actor)
+    scope = Q(pk__in=[])
+    if Relationship.VILLAGE_ASSISTANT in allowed and Role.VILLAGE_ASSISTANT in roles:
+        scope |= Q(**{_join(path, "village_assignments__user"): actor})
+    if Relationship.STAFF in allowed and roles & STAFF_ROLES:
+        if actor.is_superuser:
+            return Q()
+        if actor.region_id is not None:
+            scope |= Q(**{_join(path, "code__startswith"): actor.region.prefix})
+    return scope
 
 
 def pensioners_in_scope(*, actor: User, capability: Capability = Capability.READ_STATUS) -> QuerySet[Pensioner]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
-from accounts.selectors import pensioners_in_scope
+from accounts.selectors import Capability, region_scope_q, scoped
 from backend.admin_utils import ReadOnlyAdminMixin
 from backend.api.errors import ApplicationError
 from casework import selectors, services
@@ -33,6 +33,13 @@ from casework.models import (
     PaymentLedger,
 )
 
+_M = TypeVar("_M", bound=Model)
+
+
+def _in_scope(queryset: QuerySet[_M], request: HttpRequest) -> QuerySet[_M]:
+    """Rows of pensioners the staff member may do casework for: the back office's view."""
+    return scoped(queryset, actor=request.user, capability=Capability.CASEWORK, path="pensioner")
+
 
 class RegionFilter(admin.SimpleListFilter):
     """Counties and townships inside the user's area; filters by division-code prefix."""
@@ -42,12 +49,10 @@ class RegionFilter(admin.SimpleListFilter):
     field = "pensioner__region__code"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        regions = Region.objects.filter(level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP])
-        user = request.user
-        if not user.is_superuser:
-            if user.region_id is None:
-                return []
-            regions = regions.filter(code__startswith=user.region.prefix)
+        regions = Region.objects.filter(
+            region_scope_q(actor=request.user, capability=Capability.CASEWORK),
+            level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP],
+        )
         return [(r.code, f"{'　' * (r.level - 2)}{r.name}") for r in regions.order_by("code")[:200]]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -150,7 +155,7 @@ class CaseAdmin(admin.ModelAdmin):
         if obj.category != Case.Category.RESUMPTION:
             return "-"
         if obj.status in (Case.Status.OPEN, Case.Status.ACCEPTED):
-            data = services.resumption_checks(case=obj)
+            data = selectors.resumption_checks(case=obj)
         else:
             data = obj.details.get("outcome", {}).get("checks_at_approval", {})
         return format_html("<pre>{}</pre>", json.dumps(data, ensure_ascii=False, indent=2))
@@ -211,7 +216,7 @@ class DeathReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["pensioner", "case"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeathReport]:
-        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+        return _in_scope(super().get_queryset(request), request)
 
 
 class MonthlyReportItemInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -246,8 +251,7 @@ class EvidenceFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["file"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceFile]:
-        cases = selectors.cases_in_scope(actor=request.user)
-        return super().get_queryset(request).filter(cases__in=cases).distinct()
+        return super().get_queryset(request).filter(pk__in=selectors.evidence_in_scope(actor=request.user).values("pk"))
 
 
 @admin.register(PaymentLedger)
@@ -258,7 +262,7 @@ class PaymentLedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["pensioner"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentLedger]:
-        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+        return _in_scope(super().get_queryset(request), request)
 
 
 @admin.register(Overpayment)
@@ -282,7 +286,7 @@ class PayeeAccountAdmin(admin.ModelAdmin):
     readonly_fields = ["changed_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PayeeAccount]:
-        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+        return _in_scope(super().get_queryset(request), request)
 
     def has_delete_permission(self, request: HttpRequest, obj: PayeeAccount | None = None) -> bool:
         return False

@@ -1,13 +1,91 @@
-"""Demo data of casework: the payment ledger (discovered by ``manage.py seed_demo``)."""
+"""Demo data for casework: payee accounts and a year of payments consistent with each status."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+import hashlib
+from collections.abc import Iterable
+from typing import Any, TextIO
 
-from casework.services import ledger_seed_demo
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Pensioner
+from casework.models import (
+    PayeeAccount,
+    PaymentLedger,
+)
+from casework.rules import (
+    month_add,
+    month_start,
+    pay_date_for,
+)
 
 
-def seed_demo(*, today: datetime.date, options: dict[str, Any], stdout: Any) -> list[str]:
-    ledger_seed_demo()
-    return []
+def _demo_account_number(pensioner: Pensioner) -> str:
+    digits = int(hashlib.sha256(pensioner.id_number.encode()).hexdigest(), 16) % 10**15
+    return f"6217{digits:015d}"
+
+
+def ledger_seed_demo(
+    *, pensioners: Iterable[Pensioner] | None = None, months: int = 12, today: datetime.date | None = None
+) -> int:
+    """Demo data: a payee account and ``months`` months of payments per pensioner, consistent with
+    their status (held since a suspension, nothing after termination). Idempotent; returns lines added.
+    """
+    today = today or timezone.localdate()
+    last = month_start(today) if today >= pay_date_for(month_start(today)) else month_add(today, -1)
+    periods = [month_add(last, -offset) for offset in range(months - 1, -1, -1)]
+    queryset = (
+        Pensioner.objects.all() if pensioners is None else Pensioner.objects.filter(pk__in=[p.pk for p in pensioners])
+    )
+    have_account = set(PayeeAccount.objects.values_list("pensioner_id", flat=True))
+    accounts, rows = [], []
+    for pensioner in queryset.iterator(chunk_size=2000):
+        number = _demo_account_number(pensioner)
+        if pensioner.pk not in have_account:
+            accounts.append(
+                PayeeAccount(
+                    pensioner=pensioner,
+                    bank_name="中国农业银行" if pensioner.pk % 2 else "中国邮政储蓄银行",
+                    account_number=number,
+                    changed_at=timezone.make_aware(datetime.datetime.combine(pensioner.benefit_start, datetime.time())),
+                )
+            )
+        stop = None  # first period not paid: a month is paid if its pay day came before the status change
+        if pensioner.benefit_status != Pensioner.BenefitStatus.ACTIVE:
+            since = pensioner.status_since
+            stop = month_start(since) if since <= pay_date_for(month_start(since)) else month_add(since, 1)
+            if pensioner.deceased_on is not None:
+                stop = min(stop, month_add(pensioner.deceased_on, 1))
+        for period in periods:
+            if period < month_start(pensioner.benefit_start):
+                continue
+            if stop is not None and period >= stop:
+                if pensioner.benefit_status == Pensioner.BenefitStatus.TERMINATED:
+                    continue
+                status, paid_on = PaymentLedger.Status.HELD, None
+            else:
+                status, paid_on = PaymentLedger.Status.PAID, pay_date_for(period)
+            rows.append(
+                PaymentLedger(
+                    pensioner=pensioner,
+                    period=period,
+                    kind=PaymentLedger.Kind.REGULAR,
+                    status=status,
+                    amount=pensioner.monthly_amount,
+                    paid_on=paid_on,
+                    account_last4=number[-4:],
+                )
+            )
+    before = PaymentLedger.objects.count()
+    with transaction.atomic():
+        PayeeAccount.objects.bulk_create(accounts, batch_size=1000, ignore_conflicts=True)
+        PaymentLedger.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return PaymentLedger.objects.count() - before
+
+
+def seed_demo(*, today: datetime.date, options: dict[str, Any], stdout: TextIO | None = None) -> list[str]:
+    """The casework part of ``manage.py seed_demo`` (discovered): payee accounts and payments."""
+    added = ledger_seed_demo(months=12, today=today)
+    return [f"Payment ledger: {added} lines added."]

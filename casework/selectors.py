@@ -7,37 +7,52 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Pensioner, Region, RelativeLink, User
-from accounts.roles import STAFF_ROLES, Role
-from accounts.selectors import region_subtree_q, user_roles
+from accounts.models import Pensioner, Region, User
+from accounts.roles import Role
+from accounts.selectors import (
+    Capability,
+    pensioner_get_for_actor,
+    region_scope_q,
+    region_subtree_q,
+    scope_q,
+    scoped,
+    user_is_staff_member,
+)
 from backend.api.errors import NotFoundError
-from casework.models import Case, DeathReport, EvidenceFile, MonthlyReport, Overpayment, PaymentLedger
-from casework.services import (
+from casework.models import Case, DeathReport, EvidenceFile, MonthlyReport, Overpayment, PayeeAccount, PaymentLedger
+from casework.rules import (
+    MONEY,
     case_review_guard,
     case_step_guard,
     month_add,
     month_start,
     monthly_report_due_on,
-    staff_in_scope,
+    months_from,
 )
+
+
+def _any_of(*filters: Q) -> Q:
+    """OR of scope filters, where an empty ``Q()`` means every row (``Q(x) | Q()`` would drop it)."""
+    if any(not f for f in filters):
+        return Q()
+    combined = Q(pk__in=[])
+    for f in filters:
+        combined |= f
+    return combined
+
 
 # --- Cases ---------------------------------------------------------------------------------
 
 
 def cases_in_scope(*, actor: User) -> QuerySet[Case]:
-    """Cases of pensioners in the staff member's region subtree; nothing for non-staff."""
-    if not (user_roles(actor) & STAFF_ROLES):
-        return Case.objects.none()
+    """Cases of pensioners the actor may do casework for (staff: their region subtree)."""
     queryset = Case.objects.select_related("pensioner__region", "assignee", "accepted_by", "decided_by")
-    if actor.is_superuser:
-        return queryset
-    if actor.region_id is None:
-        return Case.objects.none()
-    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))
+    return scoped(queryset, actor=actor, capability=Capability.CASEWORK, path="pensioner")
 
 
 def case_list(
@@ -113,18 +128,23 @@ def case_get_for_actor(*, actor: User, case_id: int) -> Case:
 # --- Evidence ------------------------------------------------------------------------------
 
 
+def evidence_in_scope(*, actor: User) -> QuerySet[EvidenceFile]:
+    """Files attached to a case the actor may do casework for (each file once)."""
+    scope, _joins_many = scope_q(actor=actor, capability=Capability.CASEWORK, path="cases__pensioner")
+    # The path itself goes through a to-many relation (a file may back several cases).
+    return EvidenceFile.objects.filter(pk__in=EvidenceFile.objects.filter(scope).values("pk"))
+
+
 def evidence_get_for_actor(*, actor: User, evidence_id: int) -> EvidenceFile:
     """The uploader, or staff for whom a case the file is attached to is in scope."""
-    evidence = EvidenceFile.objects.filter(pk=evidence_id).first()
+    evidence = (
+        EvidenceFile.objects.filter(pk=evidence_id)
+        .filter(Q(uploaded_by=actor) | Q(pk__in=evidence_in_scope(actor=actor).values("pk")))
+        .first()
+    )
     if evidence is None:
         raise NotFoundError()
-    if evidence.uploaded_by_id == actor.pk:
-        return evidence
-    if user_roles(actor) & STAFF_ROLES:
-        for case in evidence.cases.select_related("pensioner__region"):
-            if staff_in_scope(actor=actor, pensioner=case.pensioner):
-                return evidence
-    raise NotFoundError()
+    return evidence
 
 
 # --- Death reports -------------------------------------------------------------------------
@@ -135,12 +155,16 @@ def death_reports_of(*, reporter: User) -> QuerySet[DeathReport]:
 
 
 def death_report_get_for_actor(*, actor: User, report_id: int) -> DeathReport:
-    report = DeathReport.objects.select_related("pensioner__region", "case").filter(pk=report_id).first()
+    """The reporter, or staff for whom the pensioner is in scope."""
+    scope, _joins_many = scope_q(actor=actor, capability=Capability.CASEWORK, path="pensioner")
+    report = (
+        DeathReport.objects.select_related("pensioner__region", "case")
+        .filter(_any_of(Q(reporter=actor), scope), pk=report_id)
+        .first()
+    )
     if report is None:
         raise NotFoundError()
-    if report.reporter_id == actor.pk or staff_in_scope(actor=actor, pensioner=report.pensioner):
-        return report
-    raise NotFoundError()
+    return report
 
 
 # --- Village assistants ------------------------------------------------------------------
@@ -152,9 +176,7 @@ def assistant_pensioners(
     *, actor: User, search: str = "", village_id: int | None = None, include_ended: bool = False
 ) -> QuerySet[Pensioner]:
     """Pensioners of my assigned villages; ``search`` is a name fragment or the last ID digits."""
-    if Role.VILLAGE_ASSISTANT not in user_roles(actor):
-        return Pensioner.objects.none()
-    queryset = Pensioner.objects.filter(region__village_assignments__user=actor).select_related("region")
+    queryset = scoped(Pensioner.objects.select_related("region"), actor=actor, capability=Capability.VILLAGE_REPORT)
     if village_id is not None:
         queryset = queryset.filter(region_id=village_id)
     if not include_ended:
@@ -218,41 +240,30 @@ def monthly_report_status(
 
 def villages_in_staff_scope(*, actor: User, region_code: str | None = None) -> QuerySet[Region]:
     """Villages under the staff member's region (or a sub-region of it); 404 outside."""
-    if not (user_roles(actor) & STAFF_ROLES):
+    if not user_is_staff_member(actor) or (actor.region_id is None and not actor.is_superuser):
         raise NotFoundError()
-    root = actor.region if not actor.is_superuser else None
+    in_scope = Region.objects.filter(region_scope_q(actor=actor, capability=Capability.CASEWORK))
+    villages = in_scope.filter(level=Region.Level.VILLAGE)
     if region_code:
-        region = Region.objects.filter(code=region_code).first()
-        if region is None or (root is not None and not region.code.startswith(root.prefix)):
+        region = in_scope.filter(code=region_code).first()
+        if region is None:
             raise NotFoundError()
-        root = region
-    elif root is None and not actor.is_superuser:
-        raise NotFoundError()
-    queryset = Region.objects.filter(level=Region.Level.VILLAGE)
-    if root is not None:
-        queryset = queryset.filter(code__startswith=root.prefix)
-    return queryset
+        villages = villages.filter(code__startswith=region.prefix)
+    return villages
 
 
 def assistant_villages(*, actor: User) -> QuerySet[Region]:
-    if Role.VILLAGE_ASSISTANT not in user_roles(actor):
-        return Region.objects.none()
-    return Region.objects.filter(village_assignments__user=actor).order_by("code")
+    return Region.objects.filter(region_scope_q(actor=actor, capability=Capability.VILLAGE_REPORT)).order_by("code")
 
 
 def monthly_reports_for_actor(
     *, actor: User, village_id: int | None = None, period: datetime.date | None = None, current_only: bool = False
 ) -> QuerySet[MonthlyReport]:
     """Assistants: reports of their villages (every version); staff: reports in their subtree."""
-    roles = user_roles(actor)
-    scope = Q(pk__in=[])
-    if Role.VILLAGE_ASSISTANT in roles:
-        scope |= Q(village__village_assignments__user=actor)
-    if roles & STAFF_ROLES:
-        if actor.is_superuser:
-            scope = Q()
-        elif actor.region_id is not None:
-            scope |= region_subtree_q(actor.region, field="village")
+    scope = _any_of(
+        region_scope_q(actor=actor, capability=Capability.VILLAGE_REPORT, path="village"),
+        region_scope_q(actor=actor, capability=Capability.CASEWORK, path="village"),
+    )
     queryset = MonthlyReport.objects.filter(pk__in=MonthlyReport.objects.filter(scope).values("pk")).select_related(
         "village", "submitted_by"
     )
@@ -277,15 +288,8 @@ def monthly_report_get_for_actor(*, actor: User, report_id: int) -> MonthlyRepor
 
 def pensioner_for_money(*, actor: User, pensioner_id: int) -> Pensioner:
     """Payments are shown to the pensioner, approved relatives and staff in scope (not to the
-    village assistant, whose job is reporting, not money)."""
-    pensioner = Pensioner.objects.select_related("region").filter(pk=pensioner_id).first()
-    if pensioner is None:
-        raise NotFoundError()
-    if pensioner.user_id == actor.pk or staff_in_scope(actor=actor, pensioner=pensioner):
-        return pensioner
-    if RelativeLink.objects.filter(relative=actor, pensioner=pensioner, status=RelativeLink.Status.APPROVED).exists():
-        return pensioner
-    raise NotFoundError()
+    village assistant, whose job is reporting, not money): ``Capability.READ_MONEY``."""
+    return pensioner_get_for_actor(actor=actor, pensioner_id=pensioner_id, capability=Capability.READ_MONEY)
 
 
 def ledger_for_pensioner(*, pensioner: Pensioner) -> QuerySet[PaymentLedger]:
@@ -331,11 +335,91 @@ def ledger_summary(*, pensioner: Pensioner) -> LedgerSummary:
 
 
 def overpayments_in_scope(*, actor: User) -> QuerySet[Overpayment]:
-    if not (user_roles(actor) & STAFF_ROLES):
-        return Overpayment.objects.none()
     queryset = Overpayment.objects.select_related("pensioner__region", "case")
-    if actor.is_superuser:
-        return queryset
-    if actor.region_id is None:
-        return Overpayment.objects.none()
-    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))
+    return scoped(queryset, actor=actor, capability=Capability.CASEWORK, path="pensioner")
+
+
+def held_periods_unpaid(*, pensioner: Pensioner, since: datetime.date) -> list[PaymentLedger]:
+    """Regular payments held from ``since``'s month on that have no back payment yet."""
+    back_paid = PaymentLedger.objects.filter(pensioner=pensioner, kind=PaymentLedger.Kind.BACK_PAY).values("period")
+    return list(
+        PaymentLedger.objects.filter(
+            pensioner=pensioner,
+            kind=PaymentLedger.Kind.REGULAR,
+            status=PaymentLedger.Status.HELD,
+            period__gte=month_start(since),
+        )
+        .exclude(period__in=back_paid)
+        .order_by("period")
+    )
+
+
+def death_overpayment_figures(*, pensioner: Pensioner, date_of_death: datetime.date) -> dict[str, Any]:
+    """What was paid for months after the month of death, and what was held up to it.
+
+    The benefit is due up to and including the month of death (a death on the 1st or the 31st
+    both count the whole month); everything paid for later months is overpaid.
+    """
+    terminate_from = month_add(date_of_death, 1)
+    paid_after = PaymentLedger.objects.filter(
+        pensioner=pensioner, status=PaymentLedger.Status.PAID, period__gte=terminate_from
+    )
+    periods = sorted(set(paid_after.values_list("period", flat=True)))
+    overpaid = paid_after.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    held_due = held_periods_unpaid(pensioner=pensioner, since=datetime.date.min)
+    arrears = sum((line.amount for line in held_due if line.period < terminate_from), Decimal("0.00"))
+    return {
+        "terminated_from": terminate_from,
+        "overpaid_amount": overpaid.quantize(MONEY),
+        "overpaid_periods": periods,
+        "arrears_to_estate": arrears.quantize(MONEY),
+    }
+
+
+def resumption_checks(*, case: Case) -> dict[str, Any]:
+    """What the reviewer must see before restoring payment: dates, amounts, bank account.
+
+    Computed from the ledger and the payee account as they are now (the figures at approval are
+    stored on the case).
+    """
+    pensioner = case.pensioner
+    suspension = case.details.get("suspension", {})
+    since = datetime.date.fromisoformat(suspension["since"]) if suspension.get("since") else pensioner.status_since
+    held = held_periods_unpaid(pensioner=pensioner, since=since)
+    total = sum((line.amount for line in held), Decimal("0.00"))
+    last_paid = (
+        PaymentLedger.objects.filter(
+            pensioner=pensioner, status=PaymentLedger.Status.PAID, period__lt=month_start(since)
+        )
+        .order_by("-period", "-paid_on")
+        .first()
+    )
+    account = PayeeAccount.objects.filter(pensioner=pensioner).first()
+    on_file = account.last4 if account else ""
+    changed_during = bool(account and timezone.localdate(account.changed_at) >= since)
+    amounts = {line.amount for line in held}
+    return {
+        "suspended_since": since.isoformat(),
+        "months_suspended": len(months_from(since, timezone.localdate())) - 1,
+        "requires_city_review": case.requires_city_review,
+        "back_pay": {
+            "period_from": held[0].period.isoformat() if held else None,
+            "period_to": held[-1].period.isoformat() if held else None,
+            "months": len(held),
+            "amount": str(total.quantize(MONEY)),
+        },
+        "amount": {
+            "monthly_amount_now": str(pensioner.monthly_amount),
+            "last_paid_amount": str(last_paid.amount) if last_paid else None,
+            "consistent": amounts <= {pensioner.monthly_amount}
+            and (last_paid is None or last_paid.amount == pensioner.monthly_amount),
+        },
+        "bank_account": {
+            "on_file": f"****{on_file}" if on_file else None,
+            "last_paid_to": f"****{last_paid.account_last4}" if last_paid and last_paid.account_last4 else None,
+            "changed_during_suspension": changed_during,
+            "consistent": bool(on_file)
+            and not changed_during
+            and (last_paid is None or not last_paid.account_last4 or last_paid.account_last4 == on_file),
+        },
+    }

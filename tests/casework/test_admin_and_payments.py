@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from casework import services
+from casework import demo, services
 from casework.models import Case, PayeeAccount
 from tests.casework.factories import OTHER_COUNTY, CaseFactory, case_in, caseworker, give_amount_setting, reviewer
 from tests.conftest import client_for
@@ -117,7 +117,7 @@ def test_a_payee_account_change_in_the_admin_is_audited_and_dated():
 
 def seeded_pensioner():  # type: ignore[no-untyped-def]
     pensioner = PensionerFactory(monthly_amount=Decimal("2000.00"))
-    services.ledger_seed_demo(pensioners=[pensioner], months=3, today=datetime.date(2026, 11, 23))
+    demo.ledger_seed_demo(pensioners=[pensioner], months=3, today=datetime.date(2026, 11, 23))
     return pensioner
 
 
@@ -149,7 +149,7 @@ def test_who_may_see_payments(who, status):
 
 def test_overpayments_are_listed_and_recovered_through_the_api():
     pensioner = PensionerFactory(monthly_amount=Decimal("2000.00"))
-    services.ledger_seed_demo(pensioners=[pensioner], months=3, today=datetime.date(2026, 11, 23))
+    demo.ledger_seed_demo(pensioners=[pensioner], months=3, today=datetime.date(2026, 11, 23))
     case = services.case_open(
         pensioner=pensioner,
         category=Case.Category.SUSPECTED_DEATH,

@@ -10,8 +10,9 @@ import time_machine
 
 from accounts.models import Pensioner
 from backend.api.errors import ApplicationError, ForbiddenError
-from casework import services
+from casework import demo, services
 from casework.models import Case, CaseNote, Overpayment, PayeeAccount, PaymentLedger
+from casework.services import ledger
 from selfservice.selectors import CertificationState, certification_status
 from selfservice.services import certification_record
 from tests.casework.factories import CITY, caseworker, request_id, reviewer, sms_queued
@@ -85,7 +86,7 @@ def test_back_payments_for_months_after_death_are_overpaid_too():
     assert [line.period for line in held] == [D(2026, 2, 1), D(2026, 3, 1)]
     case = services.case_open(pensioner=pensioner, category="resumption", source="staff")
     with at(2026, 4, 2):
-        services._back_pay(pensioner=pensioner, case=case, since=D(2026, 2, 1), actor=None)
+        ledger._back_pay(pensioner=pensioner, case=case, since=D(2026, 2, 1), actor=None)
     figures = services.death_overpayment_figures(pensioner=pensioner, date_of_death=D(2026, 1, 31))
     assert figures["overpaid_amount"] == AMOUNT * 2
     assert figures["overpaid_periods"] == [D(2026, 2, 1), D(2026, 3, 1)]
@@ -350,8 +351,8 @@ def test_demo_ledger_seeding_is_consistent_and_idempotent():
     suspended = PensionerFactory(benefit_status="suspended", suspension_reason="overdue", status_since=D(2026, 8, 20))
     dead = PensionerFactory(benefit_status="terminated", deceased_on=D(2026, 6, 3), status_since=D(2026, 7, 1))
     with at(2026, 11, 23):
-        created = services.ledger_seed_demo(months=12)
-        assert services.ledger_seed_demo(months=12) == 0
+        created = demo.ledger_seed_demo(months=12)
+        assert demo.ledger_seed_demo(months=12) == 0
     assert created == 12 + 12 + 7
     assert PaymentLedger.objects.filter(pensioner=active, status="paid").count() == 12
     assert PaymentLedger.objects.filter(pensioner=suspended, status="held").count() == 3  # Sep, Oct, Nov

@@ -5,6 +5,7 @@ import time
 from accounts.models import AuditEvent
 from casework import services
 from casework.models import Case, DeathReport
+from casework.services import approval
 from tests.casework.factories import case_in, request_id, reviewer
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.factories import RelativeLinkFactory
@@ -15,7 +16,7 @@ pytestmark = POSTGRES_ONLY
 def test_two_reviewers_approving_at_once_exactly_one_succeeds(monkeypatch):
     case, _acceptor, _checker = case_in("accepted", category="missing")
     first, second = reviewer(), reviewer()
-    slow_original = services._suspend_for_case
+    slow_original = approval._suspend_for_case
 
     def slow_consequence(**kwargs):  # type: ignore[no-untyped-def]
         # Keep the winner's transaction open, so the other reviewer really arrives while it runs.
@@ -23,7 +24,7 @@ def test_two_reviewers_approving_at_once_exactly_one_succeeds(monkeypatch):
         time.sleep(0.5)
         return result
 
-    monkeypatch.setattr(services, "_suspend_for_case", slow_consequence)
+    monkeypatch.setattr(approval, "_suspend_for_case", slow_consequence)
     outcomes = run_together(
         lambda: services.case_approve(case=Case.objects.get(pk=case.pk), actor=first).decided_by_id,
         lambda: services.case_approve(case=Case.objects.get(pk=case.pk), actor=second).decided_by_id,

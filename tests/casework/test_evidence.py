@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
+from backend.api.errors import ApplicationError
 from casework import services
 from casework.models import EvidenceFile
 from tests.casework.factories import PDF_BYTES, caseworker, evidence_for, jpeg_bytes, png_bytes, staff, upload
@@ -134,6 +135,6 @@ def test_staff_read_attached_evidence_in_scope_and_the_read_is_audited():
 
 def test_attaching_someone_elses_upload_is_refused():
     evidence = evidence_for(UserFactory())
-    with pytest.raises(services.ApplicationError) as exc:
+    with pytest.raises(ApplicationError) as exc:
         services.evidence_resolve(actor=UserFactory(), evidence_ids=[evidence.pk])
     assert exc.value.code == "evidence_not_found"
