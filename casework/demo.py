@@ -20,6 +20,7 @@ from casework.rules import (
     month_start,
     pay_date_for,
 )
+from selfservice.selectors import with_monthly_total
 
 
 def _demo_account_number(pensioner: Pensioner) -> str:
@@ -36,9 +37,9 @@ def ledger_seed_demo(
     today = today or timezone.localdate()
     last = month_start(today) if today >= pay_date_for(month_start(today)) else month_add(today, -1)
     periods = [month_add(last, -offset) for offset in range(months - 1, -1, -1)]
-    queryset = (
+    queryset = with_monthly_total(
         Pensioner.objects.all() if pensioners is None else Pensioner.objects.filter(pk__in=[p.pk for p in pensioners])
-    )
+    ).filter(first_benefit_start__isnull=False)
     have_account = set(PayeeAccount.objects.values_list("pensioner_id", flat=True))
     accounts, rows = [], []
     for pensioner in queryset.iterator(chunk_size=2000):
@@ -49,7 +50,9 @@ def ledger_seed_demo(
                     pensioner=pensioner,
                     bank_name="中国农业银行" if pensioner.pk % 2 else "中国邮政储蓄银行",
                     account_number=number,
-                    changed_at=timezone.make_aware(datetime.datetime.combine(pensioner.benefit_start, datetime.time())),
+                    changed_at=timezone.make_aware(
+                        datetime.datetime.combine(pensioner.first_benefit_start, datetime.time())
+                    ),
                 )
             )
         stop = None  # first period not paid: a month is paid if its pay day came before the status change
@@ -59,7 +62,7 @@ def ledger_seed_demo(
             if pensioner.deceased_on is not None:
                 stop = min(stop, month_add(pensioner.deceased_on, 1))
         for period in periods:
-            if period < month_start(pensioner.benefit_start):
+            if period < month_start(pensioner.first_benefit_start):
                 continue
             if stop is not None and period >= stop:
                 if pensioner.benefit_status == Pensioner.BenefitStatus.TERMINATED:
@@ -73,7 +76,7 @@ def ledger_seed_demo(
                     period=period,
                     kind=PaymentLedger.Kind.REGULAR,
                     status=status,
-                    amount=pensioner.monthly_amount,
+                    amount=pensioner.monthly_total or 0,
                     paid_on=paid_on,
                     account_last4=number[-4:],
                 )

@@ -113,3 +113,8 @@ def case_review_guard(*, case: Case, actor: User, action: str) -> None:
         raise ForbiddenError(
             _("You accepted or reported this case; another person must review it."), code="maker_checker"
         )
+
+
+def case_cause(case: Case | int) -> str:
+    """How a case names itself to the benefit service when it holds payments (``case:<id>``)."""
+    return f"case:{case if isinstance(case, int) else case.pk}"

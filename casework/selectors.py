@@ -34,6 +34,7 @@ from casework.rules import (
     monthly_report_due_on,
     months_from,
 )
+from selfservice.selectors import with_monthly_total
 
 
 def _any_of(*filters: Q) -> Q:
@@ -398,6 +399,10 @@ def resumption_checks(*, case: Case) -> dict[str, Any]:
     on_file = account.last4 if account else ""
     changed_during = bool(account and timezone.localdate(account.changed_at) >= since)
     amounts = {line.amount for line in held}
+    monthly_now = with_monthly_total(Pensioner.objects.filter(pk=pensioner.pk)).values_list("monthly_total", flat=True)[
+        0
+    ]
+    monthly_now = monthly_now or Decimal("0.00")
     return {
         "suspended_since": since.isoformat(),
         "months_suspended": len(months_from(since, timezone.localdate())) - 1,
@@ -409,10 +414,9 @@ def resumption_checks(*, case: Case) -> dict[str, Any]:
             "amount": str(total.quantize(MONEY)),
         },
         "amount": {
-            "monthly_amount_now": str(pensioner.monthly_amount),
+            "monthly_amount_now": str(monthly_now),
             "last_paid_amount": str(last_paid.amount) if last_paid else None,
-            "consistent": amounts <= {pensioner.monthly_amount}
-            and (last_paid is None or last_paid.amount == pensioner.monthly_amount),
+            "consistent": amounts <= {monthly_now} and (last_paid is None or last_paid.amount == monthly_now),
         },
         "bank_account": {
             "on_file": f"****{on_file}" if on_file else None,

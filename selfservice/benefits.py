@@ -128,6 +128,17 @@ def _audit(
     )
 
 
+def benefit_has_ended(pensioner: Pensioner) -> bool:
+    """Every benefit of the person has ended: nothing to hold, suspend, report or certify."""
+    return pensioner.benefit_status == Pensioner.BenefitStatus.TERMINATED
+
+
+def benefit_ended_guard(pensioner: Pensioner) -> None:
+    """409 ``benefit_ended`` when every benefit of the person has ended."""
+    if benefit_has_ended(pensioner):
+        raise _ended_error()
+
+
 def _all_ended(benefits: list[Benefit]) -> bool:
     return not benefits or all(b.status == Status.TERMINATED for b in benefits)
 

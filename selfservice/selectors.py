@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -292,3 +292,18 @@ def pensioner_states_for_sms(*, pensioner_ids: Iterable[int]) -> dict[int, tuple
 def benefits_of(*, pensioner: Pensioner) -> list[Benefit]:
     """The person's benefits, oldest first (what the status API and elder mode list)."""
     return list(Benefit.objects.filter(pensioner=pensioner).order_by("start_date", "pk"))
+
+
+def with_monthly_total(
+    queryset: QuerySet[Pensioner], *, started_before: datetime.date | None = None
+) -> QuerySet[Pensioner]:
+    """Annotate ``monthly_total``: what the person's benefits that have not ended pay a month (those
+    started before ``started_before`` when given), and ``first_benefit_start``. The ledger pays the
+    person one line a month for all of them."""
+    running = Q(benefits__status__in=[Benefit.Status.ACTIVE, Benefit.Status.HELD, Benefit.Status.SUSPENDED])
+    if started_before is not None:
+        running &= Q(benefits__start_date__lt=started_before)
+    return queryset.annotate(
+        monthly_total=Sum("benefits__monthly_amount", filter=running),
+        first_benefit_start=Min("benefits__start_date"),
+    )

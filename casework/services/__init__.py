@@ -17,7 +17,6 @@ from casework.services.approval import (
     case_review_guard,
     case_step_guard,
 )
-from casework.services.benefit_state import benefit_hold, benefit_suspend
 from casework.services.cases import case_note_add, case_open
 from casework.services.death_reports import death_report_submit
 from casework.services.evidence import evidence_resolve, evidence_upload
@@ -27,8 +26,6 @@ from casework.services.resumption import resumption_case_for_certification
 
 __all__ = [
     "MONEY",
-    "benefit_hold",
-    "benefit_suspend",
     "case_accept",
     "case_approve",
     "case_assign",

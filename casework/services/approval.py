@@ -25,10 +25,11 @@ from casework.rules import (
     case_review_guard,
     case_step_guard,
 )
-from casework.services.benefit_state import benefit_suspend
 from casework.services.cases import _case_locked
 from casework.services.death_reports import _death_confirm
 from casework.services.resumption import _hold_lift, _resume
+from selfservice.benefits import benefits_suspend
+from selfservice.models import Benefit
 
 
 def _case_transition_audit(*, case: Case, actor: User, action: str, note: str, request: HttpRequest | None) -> None:
@@ -192,13 +193,9 @@ def case_close(*, case: Case, actor: User, note: str = "", request: HttpRequest 
 def _suspend_for_case(*, case: Case, actor: User, request: HttpRequest | None) -> dict[str, Any]:
     """Imprisonment, missing, lost nationality, duplicate receipt confirmed: stop payment pending the
     final decision on entitlement (which this system does not take)."""
-    suspended = benefit_suspend(
-        pensioner=case.pensioner,
-        reason=Pensioner.SuspensionReason.CASE,
-        actor=actor,
-        request=request,
-        details={"case": case.pk},
+    change = benefits_suspend(
+        pensioner=case.pensioner_id, reason=Benefit.Reason.CASE, actor=actor, request=request, details={"case": case.pk}
     )
-    if not suspended:
+    if change.pensioner.benefit_status == Pensioner.BenefitStatus.TERMINATED:
         return {"suspended": False, "status": Pensioner.BenefitStatus.TERMINATED}
     return {"suspended": True}

@@ -25,12 +25,14 @@ from casework.models import (
 )
 from casework.rules import (
     _validate_event_date,
+    case_cause,
+    month_add,
 )
 from casework.selectors import death_overpayment_figures
-from casework.services.benefit_state import _pensioner_locked, benefit_ended_guard, benefit_hold, benefit_terminate
 from casework.services.cases import case_open
 from casework.services.evidence import evidence_resolve
 from casework.services.notify import _sms
+from selfservice.benefits import benefit_ended_guard, benefits_hold, benefits_terminate
 
 
 def _reporter_capacity(*, reporter: User, pensioner: Pensioner) -> tuple[str, str | None]:
@@ -111,7 +113,7 @@ def death_report_submit(
             )
             report.evidence.set(evidence)
             case.evidence.add(*evidence)
-            benefit_hold(pensioner=pensioner, case=case, actor=reporter, request=request)
+            benefits_hold(pensioner=pensioner, cause=case_cause(case), actor=reporter, request=request)
             audit_record(
                 actor=reporter,
                 action="death_report.submit",
@@ -147,17 +149,16 @@ def _death_report_replay(*, reporter: User, client_request_id: uuid.UUID, pensio
 def _death_confirm(
     *, case: Case, actor: User, date_of_death: datetime.date, request: HttpRequest | None
 ) -> dict[str, Any]:
-    locked = _pensioner_locked(case.pensioner_id)
-    benefit_ended_guard(locked)
-    figures = death_overpayment_figures(pensioner=locked, date_of_death=date_of_death)
-    benefit_terminate(
-        pensioner=locked,
-        case=case,
-        date_of_death=date_of_death,
-        terminated_from=figures["terminated_from"],
+    change = benefits_terminate(
+        pensioner=case.pensioner_id,
         actor=actor,
+        terminated_from=month_add(date_of_death, 1),
+        deceased_on=date_of_death,
         request=request,
+        details={"case": case.pk, "date_of_death": date_of_death.isoformat()},
     )
+    locked = change.pensioner
+    figures = death_overpayment_figures(pensioner=locked, date_of_death=date_of_death)
     result: dict[str, Any] = {
         "date_of_death": date_of_death.isoformat(),
         "terminated_from": figures["terminated_from"].isoformat(),

@@ -32,6 +32,7 @@ from casework.rules import (
     pay_date_for,
 )
 from casework.selectors import held_periods_unpaid
+from selfservice.selectors import with_monthly_total
 
 
 def _payee_last4(pensioner: Pensioner) -> str:
@@ -82,27 +83,27 @@ def ledger_run_month(
     period = month_start(period)
     pay_date = pay_date or pay_date_for(period)
     queryset = Pensioner.objects.filter(
-        benefit_status__in=[Pensioner.BenefitStatus.ACTIVE, Pensioner.BenefitStatus.SUSPENDED],
-        benefit_start__lt=month_add(period, 1),
+        benefit_status__in=[Pensioner.BenefitStatus.ACTIVE, Pensioner.BenefitStatus.SUSPENDED]
     )
     if pensioners is not None:
         queryset = queryset.filter(pk__in=[p.pk for p in pensioners])
+    queryset = with_monthly_total(queryset, started_before=month_add(period, 1)).filter(monthly_total__isnull=False)
     accounts = dict(PayeeAccount.objects.values_list("pensioner_id", "account_number"))
     existing = set(PaymentLedger.objects.filter(period=period).values_list("pensioner_id", flat=True))
     rows = []
-    for pensioner in queryset.only("pk", "benefit_status", "monthly_amount").iterator(chunk_size=2000):
-        if pensioner.pk in existing:
+    for pk, status, amount in queryset.values_list("pk", "benefit_status", "monthly_total").iterator(chunk_size=2000):
+        if pk in existing:
             continue
-        paid = pensioner.benefit_status == Pensioner.BenefitStatus.ACTIVE
+        paid = status == Pensioner.BenefitStatus.ACTIVE
         rows.append(
             PaymentLedger(
-                pensioner_id=pensioner.pk,
+                pensioner_id=pk,
                 period=period,
                 kind=PaymentLedger.Kind.REGULAR,
                 status=PaymentLedger.Status.PAID if paid else PaymentLedger.Status.HELD,
-                amount=pensioner.monthly_amount,
+                amount=amount,
                 paid_on=pay_date if paid else None,
-                account_last4=accounts.get(pensioner.pk, "")[-4:],
+                account_last4=accounts.get(pk, "")[-4:],
             )
         )
     PaymentLedger.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)

@@ -26,12 +26,13 @@ from casework.models import (
 )
 from casework.rules import (
     _validate_event_date,
+    case_cause,
     month_start,
     monthly_report_due_on,
 )
-from casework.services.benefit_state import benefit_has_ended, benefit_hold
 from casework.services.cases import case_open
 from casework.services.evidence import evidence_resolve
+from selfservice.benefits import benefit_has_ended, benefits_hold
 
 EVENT_CATEGORY = {
     MonthlyReportItem.Event.DEATH: Case.Category.SUSPECTED_DEATH,
@@ -123,7 +124,7 @@ def _item_case(
         },
     )
     if item.event == MonthlyReportItem.Event.DEATH:
-        benefit_hold(pensioner=item.pensioner, case=case, actor=actor, request=request)
+        benefits_hold(pensioner=item.pensioner, cause=case_cause(case), actor=actor, request=request)
     return case
 
 

@@ -12,43 +12,37 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner, Region, User
 from accounts.services import add_months, audit_record
-from backend.api.errors import ApplicationError, ForbiddenError
+from backend.api.errors import ApplicationError, ConflictError, ForbiddenError
 from backend.formats import plain_date
 from casework.models import (
     OPEN_STATUSES,
     Case,
     CaseNote,
 )
+from casework.rules import case_cause
 from casework.selectors import resumption_checks
-from casework.services.benefit_state import (
-    _pensioner_locked,
-    benefit_hold_in_place,
-    benefit_hold_lift,
-    benefit_resume,
-    benefit_suspended_guard,
-)
 from casework.services.cases import case_open
 from casework.services.ledger import _back_pay
 from casework.services.notify import _sms
+from selfservice.benefits import benefits_hold_release, benefits_resume, hold_started_on
+from selfservice.models import Benefit
 
 
 def _hold_lift(*, case: Case, actor: User, request: HttpRequest | None) -> dict[str, Any]:
-    """The person is alive: restore the status before the hold and back-pay the months it held."""
-    hold = case.details.get("hold")
-    if not hold:
+    """The person is alive: every benefit the case held goes back to what it was, and the months
+    it held are back-paid when payment restarts."""
+    cause = case_cause(case)
+    held_on = hold_started_on(pensioner=case.pensioner_id, cause=cause)
+    if held_on is None:
         return {"hold_lifted": False}
-    locked = _pensioner_locked(case.pensioner_id)
-    if not benefit_hold_in_place(pensioner=locked, case=case):
+    change = benefits_hold_release(pensioner=case.pensioner_id, cause=cause, actor=actor, request=request)
+    locked = change.pensioner
+    if not change.changed:
         # Something else changed the status since (another decision): leave it to that decision.
         return {"hold_lifted": False, "status_changed_meanwhile": locked.benefit_status}
-    previous = hold["previous_status"]
-    result: dict[str, Any] = {"hold_lifted": True, "restored_status": previous}
-    if previous == Pensioner.BenefitStatus.ACTIVE:
-        result["back_pay"] = _back_pay(
-            pensioner=locked, case=case, since=datetime.date.fromisoformat(hold["held_on"]), actor=actor
-        )
-    benefit_hold_lift(pensioner=locked, case=case, actor=actor, request=request)
-    if previous == Pensioner.BenefitStatus.ACTIVE:
+    result: dict[str, Any] = {"hold_lifted": True, "restored_status": locked.benefit_status}
+    if any(benefit.status == Benefit.Status.ACTIVE for benefit in change.changed):
+        result["back_pay"] = _back_pay(pensioner=locked, case=case, since=held_on, actor=actor)
         amount = result["back_pay"]["amount"]
         _sms(
             to=locked.phone,
@@ -77,19 +71,20 @@ def _resume(*, case: Case, actor: User, checks_confirmed: bool, request: HttpReq
                 code="checks_not_confirmed",
                 fields={"checks_confirmed": [_("Required for this case.")]},
             )
-    locked = _pensioner_locked(case.pensioner_id)
-    benefit_suspended_guard(locked)
+    # Read under the person's lock: the checks and the back pay must see the suspension that resumes.
+    locked = Pensioner.objects.select_for_update().select_related("region").get(pk=case.pensioner_id)
+    if locked.benefit_status != Pensioner.BenefitStatus.SUSPENDED:
+        raise ConflictError(_("The benefit is not suspended any more."), code="benefit_not_suspended")
     case.pensioner = locked
     checks = resumption_checks(case=case)
     since = datetime.date.fromisoformat(checks["suspended_since"])
     back_pay = _back_pay(pensioner=locked, case=case, since=since, actor=actor)
-    benefit_resume(
+    locked = benefits_resume(
         pensioner=locked,
-        case=case,
         actor=actor,
         request=request,
-        details={"back_pay": back_pay["amount"], "checks_confirmed": checks_confirmed},
-    )
+        details={"case": case.pk, "back_pay": back_pay["amount"], "checks_confirmed": checks_confirmed},
+    ).pensioner
     _sms(
         to=locked.phone,
         pensioner_id=locked.pk,

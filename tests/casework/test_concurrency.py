@@ -102,6 +102,8 @@ def test_case_open_and_benefit_hold_work_outside_a_transaction():
     case = services.case_open(pensioner=pensioner, category="suspected_death", source="data_comparison")
     joined = services.case_open(pensioner=pensioner, category="suspected_death", source="data_comparison")
     assert joined.pk == case.pk
-    assert services.benefit_hold(pensioner=pensioner, case=joined, actor=None) is True
+    from selfservice.benefits import benefits_hold
+
+    assert benefits_hold(pensioner=pensioner, cause=f"case:{joined.pk}", actor=None).any_changed
     pensioner.refresh_from_db()
     assert pensioner.suspension_reason == "death_report"
