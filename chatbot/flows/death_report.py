@@ -1,6 +1,7 @@
 """Reporting a death: who → date → place → confirmation.
 
-Only a linked relative with an account reports here. Answers given early ("我爸昨天在家里走了")
+Only whom the asker may report for (``Capability.REPORT_DEATH``: in the chatbot, a linked relative with
+an account) is offered. Answers given early ("我爸昨天在家里走了")
 fill their slots at once, so only what is still missing is asked. Nothing is written until the
 explicit confirmation, which returns a :class:`~chatbot.commands.SubmitDeathReport` for
 ``chatbot.services`` to carry out with ``casework.services.death_report_submit`` (the API's own
@@ -17,6 +18,7 @@ import uuid
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner
+from accounts.selectors import Capability
 from backend.formats import plain_date
 from chatbot.commands import DeathReportRefused, DeathReportSubmitted, SubmitDeathReport
 from chatbot.flows import fallback, people
@@ -62,7 +64,8 @@ def place_in(text: str) -> str | None:
 
 
 def start(ctx: Context, prediction: Prediction | None) -> Reply:
-    if ctx.audience.user is None or not ctx.audience.relatives:
+    reportable = ctx.audience.people_who_may(Capability.REPORT_DEATH)
+    if ctx.audience.user is None or not reportable:
         return Reply(
             _(
                 "Our condolences. Family members linked to the pensioner can report a death here; "
@@ -80,8 +83,7 @@ def start(ctx: Context, prediction: Prediction | None) -> Reply:
         return people.not_yours(ctx)
     if kind == "not_linked":
         return people.not_linked(ctx)
-    relatives = ctx.audience.relatives
-    candidates = [p for p in matches if p in relatives] if kind in ("person", "ambiguous") else relatives
+    candidates = [p for p in matches if p in reportable] if kind in ("person", "ambiguous") else reportable
     if len(candidates) == 1:
         return with_person(ctx, candidates[0], date_iso=date_iso, place=place)
     if not candidates:
@@ -98,7 +100,7 @@ def person_chosen(ctx: Context, person: Pensioner) -> Reply:
 
 
 def with_person(ctx: Context, person: Pensioner, *, date_iso: str | None, place: str | None = None) -> Reply:
-    if person.pk not in ctx.audience.links:
+    if not ctx.audience.may(person, Capability.REPORT_DEATH):
         ctx.reset()
         return people.not_yours(ctx)
     current = ctx.status(person)
@@ -115,7 +117,7 @@ def with_person(ctx: Context, person: Pensioner, *, date_iso: str | None, place:
 
 def _person(ctx: Context) -> Pensioner | None:
     person = ctx.audience.person(ctx.slots.get("pensioner_id"))
-    return person if person is not None and person.pk in ctx.audience.links else None
+    return person if person is not None and ctx.audience.may(person, Capability.REPORT_DEATH) else None
 
 
 def _date_buttons() -> list[Button]:
@@ -155,7 +157,7 @@ def ask_next(ctx: Context) -> Reply:
             ],
         )
     ctx.set(State.DEATH_CONFIRM, **slots)
-    link = ctx.audience.links[person.pk]
+    link = ctx.audience.links[person.pk]  # in the chatbot only a relative may report (CAPABILITIES)
     return Reply(
         _(
             "Please check: %(name)s passed away on %(date)s %(place)s, reported by you (%(relationship)s). "
@@ -192,7 +194,7 @@ def on_text(ctx: Context, prediction: Prediction) -> Reply | SubmitDeathReport |
     """The reply if the message answers the question we asked; None if it is about something else."""
     state = ctx.state
     if state == State.DEATH_PERSON:
-        chosen = people.choose(ctx, prediction, candidates=ctx.audience.relatives)
+        chosen = people.choose(ctx, prediction, candidates=ctx.audience.people_who_may(Capability.REPORT_DEATH))
         return person_chosen(ctx, chosen) if isinstance(chosen, Pensioner) else chosen
     if state == State.DEATH_DATE:
         day = parse_date(prediction.text.clean, today=ctx.today)
