@@ -70,13 +70,21 @@ def _state(pensioner: Pensioner, today: datetime.date) -> CertificationState:
     return CertificationState.CERTIFIED
 
 
-def _display(state: CertificationState, pensioner: Pensioner, days_left: int) -> Display:
+def _display(state: CertificationState, pensioner: Pensioner, days_left: int, *, for_self: bool) -> Display:
+    """``for_self`` False: someone else reads it (a relative), so the sentence names the pensioner."""
     due = plain_date(pensioner.next_due)
     hotline = settings.SERVICE_HOTLINE
+    name = pensioner.name
     if state == CertificationState.CERTIFIED:
+        sentence = (
+            _("You have certified. Nothing to do now. Next time is before %(due)s.") % {"due": due}
+            if for_self
+            else _("%(name)s has certified. Nothing to do now. Next time is before %(due)s.")
+            % {"name": name, "due": due}
+        )
         return Display(
             _("Certified"),
-            _("You have certified. Nothing to do now. Next time is before %(due)s.") % {"due": due},
+            sentence,
             PrimaryAction.VIEW_HISTORY,
             _("See my records"),
         )
@@ -90,7 +98,10 @@ def _display(state: CertificationState, pensioner: Pensioner, days_left: int) ->
     if state == CertificationState.OVERDUE:
         return Display(
             _("Certification overdue"),
-            _("Your certification expired on %(due)s. Please certify now so your pension keeps coming.") % {"due": due},
+            _("Your certification expired on %(due)s. Please certify now so your pension keeps coming.") % {"due": due}
+            if for_self
+            else _("The certification of %(name)s expired on %(due)s. Please certify now so the pension keeps coming.")
+            % {"name": name, "due": due},
             PrimaryAction.START_FACE_CERTIFICATION,
             _("Certify by face now"),
         )
@@ -98,14 +109,21 @@ def _display(state: CertificationState, pensioner: Pensioner, days_left: int) ->
         if pensioner.suspension_reason == Pensioner.SuspensionReason.OVERDUE:
             return Display(
                 _("Pension paused"),
-                _("Your pension is paused because certification expired. Certify now to restore it."),
+                _("Your pension is paused because certification expired. Certify now to restore it.")
+                if for_self
+                else _("The pension of %(name)s is paused because certification expired. Certify now to restore it.")
+                % {"name": name},
                 PrimaryAction.START_FACE_CERTIFICATION,
                 _("Certify by face now"),
             )
         return Display(
             _("Pension paused"),
-            _("Your pension is paused while the office checks your case. Please call %(hotline)s.")
-            % {"hotline": hotline},
+            (
+                _("Your pension is paused while the office checks your case. Please call %(hotline)s.")
+                if for_self
+                else _("The pension of %(name)s is paused while the office checks the case. Please call %(hotline)s.")
+            )
+            % {"name": name, "hotline": hotline},
             PrimaryAction.CALL_HOTLINE,
             _("Call %(hotline)s") % {"hotline": hotline},
         )
@@ -125,9 +143,12 @@ def _display(state: CertificationState, pensioner: Pensioner, days_left: int) ->
     )
 
 
-def certification_status(*, pensioner: Pensioner, today: datetime.date | None = None) -> CertificationStatus:
+def certification_status(
+    *, pensioner: Pensioner, today: datetime.date | None = None, for_self: bool = True
+) -> CertificationStatus:
     """The one place that derives a pensioner's certification state; no queries beyond the row
-    (``last_certification`` should be select_related by the caller)."""
+    (``last_certification`` should be select_related by the caller). ``for_self`` False when
+    someone else reads it: the display then names the pensioner instead of saying "you"."""
     today = today or local_today()
     state = _state(pensioner, today)
     ended = state in (CertificationState.TERMINATED, CertificationState.DECEASED)
@@ -141,7 +162,7 @@ def certification_status(*, pensioner: Pensioner, today: datetime.date | None = 
         last_method=last.method if last else None,
         last_method_label=last.get_method_display() if last else None,
         benefit_status=pensioner.benefit_status,
-        display=_display(state, pensioner, days_left),
+        display=_display(state, pensioner, days_left, for_self=for_self),
     )
 
 

@@ -115,7 +115,7 @@ class Context:
             and all(effect.pensioner.pk != person.pk for effect in self.effects)
         ):
             self.effects.append(AuditStatusRead(pensioner=person))
-        return certification_status(pensioner=person, today=self.today)
+        return certification_status(pensioner=person, today=self.today, for_self=self.audience.is_own(person))
 
     def who(self, person: Pensioner) -> str:
         return _("You") if self.audience.is_own(person) else person.name
