@@ -127,11 +127,14 @@ class Dialogue:
                 return turn
         ctx = self.ctx
         prediction = get_classifier().predict(text)
-        meta = {"intent": prediction.intent, "confidence": prediction.confidence, "source": prediction.source}
+
+        def understood(reply: Reply) -> Turn:
+            return Turn(reply, prediction.intent, prediction.confidence, prediction.source)
+
         if prediction.source == "empty":
-            return _turn(fallback.miss(ctx, prediction, unreadable=True), **meta)
+            return understood(fallback.miss(ctx, prediction, unreadable=True))
         if prediction.intent == Intent.CANCEL and confident(prediction):
-            return _turn(fallback.cancel(ctx), **meta)
+            return understood(fallback.cancel(ctx))
         state = ctx.state
         if state != State.IDLE:
             step = self._slot(prediction)
@@ -139,15 +142,15 @@ class Dialogue:
                 return _turn(step, self._flow_intent(state) or prediction.intent, prediction.confidence, "flow")
             ctx.reset()  # the person moved on to something else
         elif is_bare_yes(prediction):
-            return _turn(fallback.acknowledge(ctx), **meta)
+            return understood(fallback.acknowledge(ctx))
         if people.foreign_id_number(ctx, prediction):
             ctx.misses = 0
-            return _turn(people.not_yours(ctx), **meta)
+            return understood(people.not_yours(ctx))
         if not confident(prediction):
-            return _turn(fallback.miss(ctx, prediction), **meta)
+            return understood(fallback.miss(ctx, prediction))
         ctx.misses = 0
         self.conversation.last_intent = prediction.intent
-        return _turn(self._intent(Intent(prediction.intent), prediction), **meta)
+        return understood(self._intent(Intent(prediction.intent), prediction))
 
     def _intent(self, intent: Intent, prediction: Prediction | None) -> Reply:
         if prediction is not None and prediction.text.has_url and intent in general.LINK_BAIT_INTENTS:
