@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from accounts.models import Pensioner, Region, RelativeLink, User
-from accounts.selectors import pensioners_actable, region_subtree_q, user_is_staff_member
+from accounts.selectors import (
+    CAPABILITIES,
+    Capability,
+    Relationship,
+    pensioners_in_scope,
+    relative_links_of,
+    scope_q,
+    user_is_staff_member,
+)
 from chatbot.models import CallbackRequest, Channel, Message
 
 
@@ -15,9 +23,11 @@ from chatbot.models import CallbackRequest, Channel, Message
 class Audience:
     """Whose personal data a conversation may disclose, decided once per message.
 
-    ``people`` is the only source of personal answers: the pensioner themself and pensioners with
-    an approved relative link (app), or the pensioners whose registered phone sent the SMS.
-    Nobody else is ever looked up, whatever name or ID number the text contains.
+    ``people`` is the only source of personal answers: whom the user may act for
+    (``Capability.ACT_FOR``: the pensioner themself and approved relatives) in the app, or the
+    pensioners whose registered phone sent the SMS. Nobody else is ever looked up, whatever name
+    or ID number the text contains. What the asker may do for each of them is decided by
+    ``accounts.selectors.CAPABILITIES`` (:meth:`may`).
     """
 
     user: User | None
@@ -37,6 +47,21 @@ class Audience:
             return None
         return next((p for p in self.people if p.pk == wanted), None)
 
+    def relationships(self, pensioner: Pensioner) -> frozenset[Relationship]:
+        """How the asker stands to one of their people (nobody else: the empty set)."""
+        found = set()
+        if pensioner.pk in self.own_ids:
+            found.add(Relationship.SELF)
+        if pensioner.pk in self.links:
+            found.add(Relationship.RELATIVE)
+        return frozenset(found)
+
+    def may(self, pensioner: Pensioner, capability: Capability) -> bool:
+        return bool(self.relationships(pensioner) & CAPABILITIES[capability])
+
+    def people_who_may(self, capability: Capability) -> list[Pensioner]:
+        return [p for p in self.people if self.may(p, capability)]
+
     @property
     def own(self) -> list[Pensioner]:
         return [p for p in self.people if p.pk in self.own_ids]
@@ -47,10 +72,17 @@ class Audience:
 
 
 def audience_for_user(*, user: User) -> Audience:
-    people = list(pensioners_actable(actor=user).select_related("last_certification", "region"))
+    """An app user: the people they act for, with the link that makes each a relative."""
+    people = list(
+        pensioners_in_scope(actor=user, capability=Capability.ACT_FOR)
+        .select_related("last_certification", "region")
+        .order_by("pk")
+    )
     links = {
         link.pensioner_id: link
-        for link in RelativeLink.objects.filter(relative=user, status=RelativeLink.Status.APPROVED)
+        for link in relative_links_of(relative=user).filter(
+            status=RelativeLink.Status.APPROVED, pensioner__in=[p.pk for p in people]
+        )
     }
     own = frozenset(p.pk for p in people if p.user_id == user.pk)
     return Audience(
@@ -83,7 +115,7 @@ def audience_for_phone(*, phone: str) -> Audience:
 def has_pending_relative_link(*, user: User | None) -> bool:
     if user is None:
         return False
-    return RelativeLink.objects.filter(relative=user, status=RelativeLink.Status.PENDING).exists()
+    return relative_links_of(relative=user).filter(status=RelativeLink.Status.PENDING).exists()
 
 
 @dataclass(frozen=True)
@@ -115,14 +147,17 @@ def messages_of_user(*, user: User) -> QuerySet[Message]:
 
 
 def callback_requests_in_scope(*, actor: User) -> QuerySet[CallbackRequest]:
-    """Staff see requests of their region's subtree; superusers see all; others none."""
+    """Staff see requests of their region's subtree; superusers see all; others none.
+
+    Calling back is casework (``Capability.CASEWORK``, staff only). Staff scope is a region
+    subtree; on a request that is its own ``region`` (the pensioner's, or the caller's when the
+    request is about nobody on record), so the filter is taken on the request itself.
+    """
     queryset = CallbackRequest.objects.select_related("region", "pensioner", "user", "handled_by")
-    if actor.is_superuser:
-        return queryset
-    if not user_is_staff_member(actor) or actor.region_id is None:
-        return CallbackRequest.objects.none()
-    scope = region_subtree_q(actor.region)
-    if actor.region.level <= Region.Level.CITY:
+    scope, _joins_many = scope_q(actor=actor, capability=Capability.CASEWORK)
+    if not scope:
+        return queryset  # an empty Q is scope_q's "everything" (a superuser)
+    if user_is_staff_member(actor) and actor.region_id is not None and actor.region.level <= Region.Level.CITY:
         # Requests from numbers we cannot place (unknown SMS senders) go to city and province staff.
         scope |= Q(region__isnull=True)
     return queryset.filter(scope)

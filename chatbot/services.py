@@ -14,10 +14,27 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner, Region, User
 from accounts.services import audit_record
-from chatbot.dialogue import Dialogue, Reply, Turn
+from backend.api.errors import ApplicationError
+from casework.services import death_report_submit
+from chatbot.commands import (
+    AuditStatusRead,
+    CallbackRequested,
+    Command,
+    DeathReportRefused,
+    DeathReportSubmitted,
+    Effect,
+    Outcome,
+    RequestCallback,
+    SubmitDeathReport,
+)
+from chatbot.dialogue import Dialogue, Turn
 from chatbot.models import CallbackRequest, Channel, Conversation, Message
 from chatbot.nlu.normalize import MAX_INPUT_CHARS, mask_sensitive, normalize
+from chatbot.replies import Reply
 from chatbot.selectors import Audience, audience_for_phone, audience_for_user
+from notifications.models import SmsInbound
+from notifications.services import sms_send
+from notifications.sms import SmsKind
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +89,11 @@ def _process(
             payload=payload[:60],
             client_request_id=client_request_id,
         )
-        dialogue = Dialogue(audience=audience, conversation=conversation, request=request)
+        dialogue = Dialogue(audience=audience, conversation=conversation)
         try:
             with transaction.atomic():
                 turn = dialogue.handle(text=text, payload=payload)
+                _carry_out(turn, dialogue=dialogue, audience=audience, conversation=conversation, request=request)
         except Exception:  # a bug must not lose the message or show a 500 to an old person
             logger.exception("chatbot dialogue failed (conversation %s)", conversation.pk)
             conversation.state = "idle"
@@ -86,7 +104,7 @@ def _process(
                     % {"hotline": settings.SERVICE_HOTLINE}
                 )
             )
-        reply = turn.reply
+        reply = turn.reply or Reply("")
         inbound.intent = turn.intent
         inbound.confidence = turn.confidence
         inbound.source = turn.source
@@ -96,7 +114,7 @@ def _process(
             conversation=conversation,
             direction=Message.Direction.OUT,
             text=mask_sensitive(reply.text),
-            buttons=[{"label": b.label, "payload": b.payload} for b in reply.buttons[:MAX_BUTTONS]],
+            buttons=[button.as_dict() for button in reply.buttons[:MAX_BUTTONS]],
             action=reply.action,
             state=conversation.state,
             reply_to=inbound,
@@ -113,6 +131,67 @@ def _process(
             conversation.state,
         )
     return outbound, True
+
+
+def _carry_out(
+    turn: Turn,
+    *,
+    dialogue: Dialogue,
+    audience: Audience,
+    conversation: Conversation,
+    request: HttpRequest | None,
+) -> None:
+    """Do the writes the dialogue asked for; the command's outcome decides the turn's reply."""
+    for effect in turn.effects:
+        _apply(effect, audience=audience, request=request)
+    if turn.command is not None:
+        outcome = _execute(turn.command, audience=audience, conversation=conversation, request=request)
+        turn.reply = dialogue.resume(turn.command, outcome)
+
+
+def _apply(effect: Effect, *, audience: Audience, request: HttpRequest | None) -> None:
+    if isinstance(effect, AuditStatusRead) and audience.user is not None:
+        audit_record(actor=audience.user, action="chatbot.status.read", target=effect.pensioner, request=request)
+
+
+def _execute(
+    command: Command, *, audience: Audience, conversation: Conversation, request: HttpRequest | None
+) -> Outcome:
+    if isinstance(command, SubmitDeathReport):
+        return _death_report_submit(command, audience=audience, request=request)
+    if isinstance(command, RequestCallback):
+        callback = callback_request_create(
+            conversation=conversation,
+            user=audience.user,
+            phone=command.phone,
+            pensioner=command.pensioner,
+            region=command.region,
+            topic=command.topic,
+        )
+        return CallbackRequested(callback_id=callback.pk)
+    raise TypeError(f"unknown chatbot command {type(command).__name__}")
+
+
+def _death_report_submit(
+    command: SubmitDeathReport, *, audience: Audience, request: HttpRequest | None
+) -> DeathReportSubmitted | DeathReportRefused:
+    """The API's own service, so a report from the chat is the same as one from the app's form."""
+    if audience.user is None:  # the flow offers no confirmation without an account
+        return DeathReportRefused(code="not_authenticated", message=_("Please log in first."))
+    try:
+        with transaction.atomic():
+            report, _created = death_report_submit(
+                reporter=audience.user,
+                pensioner_id=command.pensioner_id,
+                date_of_death=command.date_of_death,
+                place=command.place,
+                client_request_id=command.client_request_id,
+                note=_("Reported through the chatbot."),
+                request=request,
+            )
+    except ApplicationError as exc:
+        return DeathReportRefused(code=exc.code, message=str(exc.message))
+    return DeathReportSubmitted(case_id=report.case_id)
 
 
 def chatbot_message_handle(
@@ -170,9 +249,6 @@ def chatbot_sms_receive(*, phone: str, text: str) -> None:
     The sender's number is the identity: personal data only about pensioners registered with that
     number (or linked to the account that has it). Unknown numbers get general answers only.
     """
-    from notifications.services import sms_send
-    from notifications.sms import SmsKind
-
     text = (text or "")[:MAX_INPUT_CHARS]
     payload = _sms_button_payload(phone=phone, text=text)
     audience = audience_for_phone(phone=phone)
@@ -185,6 +261,13 @@ def chatbot_sms_receive(*, phone: str, text: str) -> None:
             kind=SmsKind.REPLY,
             template="chatbot_reply",
         )
+
+
+def sms_inbound_handle(*, inbound: SmsInbound) -> bool:
+    """The chatbot's inbound-SMS handler (registered with ``notifications.inbound``): every free
+    text that is not a keyword is a question for the chatbot, so it always handles the message."""
+    chatbot_sms_receive(phone=inbound.from_phone, text=inbound.text)
+    return True
 
 
 def callback_request_create(

@@ -83,7 +83,7 @@ class CertificationStatusApi(APIView):
     )
     def get(self, request: Request) -> Response:
         pensioner = resolve_subject(request, action="certification.status.read")
-        status = certification_status(pensioner=pensioner)
+        status = certification_status(pensioner=pensioner, for_self=pensioner.user_id == request.user.pk)
         # The app's most frequent call: a plain dict in the OutputSerializer's shape (DRF builds its
         # fields per instance, which cost more than the rest of this view). A test holds the two equal.
         last = status.last_certified_at

@@ -86,13 +86,21 @@ def _state(pensioner: Pensioner, today: datetime.date) -> CertificationState:
     return CertificationState.CERTIFIED
 
 
-def _display(state: CertificationState, pensioner: Pensioner, days_left: int) -> Display:
+def _display(state: CertificationState, pensioner: Pensioner, days_left: int, *, for_self: bool) -> Display:
+    """``for_self`` False: someone else reads it (a relative), so the sentence names the pensioner."""
     due = plain_date(pensioner.next_due)
     hotline = settings.SERVICE_HOTLINE
+    name = pensioner.name
     if state == CertificationState.CERTIFIED:
+        sentence = (
+            _("You have certified. Nothing to do now. Next time is before %(due)s.") % {"due": due}
+            if for_self
+            else _("%(name)s has certified. Nothing to do now. Next time is before %(due)s.")
+            % {"name": name, "due": due}
+        )
         return Display(
             _("Certified"),
-            _("You have certified. Nothing to do now. Next time is before %(due)s.") % {"due": due},
+            sentence,
             PrimaryAction.VIEW_HISTORY,
             _("See my records"),
         )
@@ -106,7 +114,10 @@ def _display(state: CertificationState, pensioner: Pensioner, days_left: int) ->
     if state == CertificationState.OVERDUE:
         return Display(
             _("Certification overdue"),
-            _("Your certification expired on %(due)s. Please certify now so your pension keeps coming.") % {"due": due},
+            _("Your certification expired on %(due)s. Please certify now so your pension keeps coming.") % {"due": due}
+            if for_self
+            else _("The certification of %(name)s expired on %(due)s. Please certify now so the pension keeps coming.")
+            % {"name": name, "due": due},
             PrimaryAction.START_FACE_CERTIFICATION,
             _("Certify by face now"),
         )
@@ -114,14 +125,21 @@ def _display(state: CertificationState, pensioner: Pensioner, days_left: int) ->
         if pensioner.suspension_reason == Pensioner.SuspensionReason.OVERDUE:
             return Display(
                 _("Pension paused"),
-                _("Your pension is paused because certification expired. Certify now to restore it."),
+                _("Your pension is paused because certification expired. Certify now to restore it.")
+                if for_self
+                else _("The pension of %(name)s is paused because certification expired. Certify now to restore it.")
+                % {"name": name},
                 PrimaryAction.START_FACE_CERTIFICATION,
                 _("Certify by face now"),
             )
         return Display(
             _("Pension paused"),
-            _("Your pension is paused while the office checks your case. Please call %(hotline)s.")
-            % {"hotline": hotline},
+            (
+                _("Your pension is paused while the office checks your case. Please call %(hotline)s.")
+                if for_self
+                else _("The pension of %(name)s is paused while the office checks the case. Please call %(hotline)s.")
+            )
+            % {"name": name, "hotline": hotline},
             PrimaryAction.CALL_HOTLINE,
             _("Call %(hotline)s") % {"hotline": hotline},
         )
@@ -155,11 +173,16 @@ def _benefit_line(benefit: Benefit) -> BenefitLine:
 
 
 def certification_status(
-    *, pensioner: Pensioner, today: datetime.date | None = None, benefits: list[Benefit] | None = None
+    *,
+    pensioner: Pensioner,
+    today: datetime.date | None = None,
+    for_self: bool = True,
+    benefits: list[Benefit] | None = None,
 ) -> CertificationStatus:
     """The one place that derives a pensioner's certification state. One query for the person's
-    benefits unless given (``last_certification`` should be select_related by the caller). One
-    certification counts for every benefit the person holds."""
+    benefits unless given (``last_certification`` should be select_related by the caller); one
+    certification counts for every benefit the person holds. ``for_self`` False when someone
+    else reads it: the display then names the pensioner instead of saying "you"."""
     today = today or local_today()
     state = _state(pensioner, today)
     ended = state in (CertificationState.TERMINATED, CertificationState.DECEASED)
@@ -173,7 +196,7 @@ def certification_status(
         last_method=last.method if last else None,
         last_method_label=last.get_method_display() if last else None,
         benefit_status=pensioner.benefit_status,
-        display=_display(state, pensioner, days_left),
+        display=_display(state, pensioner, days_left, for_self=for_self),
         benefits=[_benefit_line(b) for b in (benefits if benefits is not None else benefits_of(pensioner=pensioner))]
         if pensioner.pk is not None or benefits is not None
         else [],

@@ -176,10 +176,10 @@ def test_bad_request_id_is_a_400(family, chat_as) -> None:
 def test_a_crash_in_the_dialogue_still_answers_and_keeps_the_message(family, chat_as, monkeypatch) -> None:
     from chatbot.dialogue import Dialogue
 
-    def boom(self, *, text, payload):  # type: ignore[no-untyped-def]
+    def boom(self, *, text, payload=""):  # type: ignore[no-untyped-def]
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(Dialogue, "_handle", boom)
+    monkeypatch.setattr(Dialogue, "handle", boom)
     chat = chat_as(family.mother_user)
     chat.say("认证了吗")
     assert "12333" in chat.text

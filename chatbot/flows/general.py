@@ -1,0 +1,84 @@
+"""Answers that need no flow: greeting, thanks, silent certification, scams, anything else."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Pensioner
+from backend.formats import plain_date
+from chatbot.flows import people, status
+from chatbot.flows.context import Context
+from chatbot.nlu.classifier import Prediction
+from chatbot.nlu.cues import CUES
+from chatbot.nlu.intents import Intent
+from chatbot.replies import Reply, call_action, hotline, intent_button, main_buttons
+
+_FRAUD_RE = re.compile(CUES["fraud"])
+_AMOUNT_RE = re.compile(r"多少钱|多少|发了|发放|到账|金额|几号发")
+
+# Intents a pasted text with a link most likely pretends to be about: warn instead of answering.
+LINK_BAIT_INTENTS = frozenset(
+    {Intent.OTHER, Intent.SILENT_CERT, Intent.SUSPENDED, Intent.HOW_TO_CERTIFY, Intent.CHECK_STATUS}
+)
+
+
+def greeting(ctx: Context, prediction: Prediction | None) -> Reply:
+    return Reply(
+        _(
+            "Hello, I am the certification assistant. I can check your certification, tell you when the "
+            "next one is due, and help you certify."
+        ),
+        main_buttons(),
+    )
+
+
+def thanks(ctx: Context, prediction: Prediction | None) -> Reply:
+    return Reply(_("You are welcome. Take care, and ask me any time."), [intent_button(Intent.CHECK_STATUS)])
+
+
+def silent(ctx: Context, prediction: Prediction | None) -> Reply:
+    text = _(
+        "Silent certification means we confirm you from records such as hospital visits or bus rides, "
+        "so you need to do nothing. A genuine SMS never asks you to click a link, pay, or give a code."
+    )
+    subject = people.subject(ctx, Intent.SILENT_CERT, prediction, ask=False)
+    if isinstance(subject, Pensioner):
+        current = ctx.status(subject)
+        if current.last_method == "silent" and current.last_certified_at:
+            text += _("%(who)s were last certified this way on %(date)s.") % {
+                "who": ctx.who(subject),
+                "date": plain_date(timezone.localtime(current.last_certified_at).date()),
+            }
+    return Reply(text, [intent_button(Intent.CHECK_STATUS), intent_button(Intent.NEXT_DUE)])
+
+
+def fraud_warning(ctx: Context) -> Reply:
+    return Reply(
+        _(
+            "This message may be a scam. The social-insurance office never asks you to click a link, transfer "
+            "money or give a verification code. If unsure, call %(hotline)s."
+        )
+        % {"hotline": hotline()},
+        [intent_button(Intent.CHECK_STATUS), intent_button(Intent.HUMAN)],
+        call_action(),
+    )
+
+
+def other(ctx: Context, prediction: Prediction | None) -> Reply:
+    model_text = prediction.text.model_text if prediction else ""
+    if prediction is not None and _FRAUD_RE.search(model_text):
+        return fraud_warning(ctx)
+    if prediction is not None and _AMOUNT_RE.search(model_text):
+        subject = people.subject(ctx, Intent.OTHER, prediction, ask=False)
+        if isinstance(subject, Pensioner):
+            return status.amount(ctx, subject)
+    return Reply(
+        _(
+            "I cannot answer that yet. I can check certification, help you certify, or ask a member of staff "
+            "to call you."
+        ),
+        main_buttons(),
+    )
