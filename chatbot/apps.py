@@ -10,15 +10,8 @@ class ChatbotConfig(AppConfig):
     def ready(self) -> None:
         from backend.warmup import register_warm_up
         from chatbot.nlu.classifier import warm_up
+        from chatbot.services import sms_inbound_handle
         from notifications.registry import register_inbound_handler
 
-        register_inbound_handler(_answer_sms)
+        register_inbound_handler(sms_inbound_handle)
         register_warm_up(warm_up)
-
-
-def _answer_sms(*, inbound, **_kwargs) -> bool:  # type: ignore[no-untyped-def]
-    """Free text someone texted us is a question for the chatbot."""
-    from chatbot.services import chatbot_sms_receive
-
-    chatbot_sms_receive(phone=inbound.from_phone, text=inbound.text)
-    return True

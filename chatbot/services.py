@@ -264,8 +264,9 @@ def chatbot_sms_receive(*, phone: str, text: str) -> None:
 
 
 def sms_inbound_handle(*, inbound: SmsInbound) -> bool:
-    """The chatbot's inbound-SMS handler (registered with ``notifications.inbound``): every free
-    text that is not a keyword is a question for the chatbot, so it always handles the message."""
+    """The chatbot's inbound-SMS handler (registered with ``notifications.registry`` by
+    ``ChatbotConfig.ready``): every free text that is not a keyword is a question for the chatbot,
+    so it always handles the message."""
     chatbot_sms_receive(phone=inbound.from_phone, text=inbound.text)
     return True
 
