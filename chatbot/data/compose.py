@@ -65,7 +65,8 @@ OPENINGS = [
 ]
 
 # Closings people add after the question.
-CLOSINGS = ["", "", "", "", "谢谢！", "求解答。", "在线等，挺急的。", "麻烦告诉我一下，谢谢了。", "先谢谢大家。", "急急急"]
+CLOSINGS = ["", "", "", "", "谢谢！", "求解答。", "在线等，挺急的。", "麻烦告诉我一下，谢谢了。"]
+CLOSINGS += ["先谢谢大家。", "急急急"]
 
 # A situation that adds a second need; the label stays the asked need.
 SITUATIONS = {
@@ -322,7 +323,7 @@ PLACES = ["江西", "四川", "河南", "广东", "山东", "云南", "湖北", 
 # dialect and typos. Genuine notices are silent_cert (the user wants to know it is real and
 # whether anything is needed); scams and rumours are other.
 STANDALONE: list[tuple[str, str]] = [
-    ("【人社12333】尊敬的参保人，通过大数据比对，已为您完成本年度养老保险待遇领取资格认证，无需本人操作。", "silent_cert"),
+    ("【人社12333】尊敬的参保人，通过大数据比对，已为您完成本年度待遇领取资格认证，无需本人操作。", "silent_cert"),
     ("收到一条短信：“您的待遇领取资格认证期已自动延续至明年，如有疑问请咨询12333。”这是怎么回事？", "silent_cert"),
     ("【某某市社保】您本周期资格认证已通过信息比对完成，下次认证时间请关注通知。这个还要我自己弄吗", "silent_cert"),
     ("短信说根据就医记录为我办理了认证，我没去过社保啊", "silent_cert"),

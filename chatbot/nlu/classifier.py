@@ -130,13 +130,14 @@ class IntentClassifier:
             analyzer="word", token_pattern=_SPLIT_ON_SPACE, lowercase=False, use_idf=False, norm="l2", dtype=np.float32
         )
         views = [_views(text) for text in normalized]
+        focus_cue_weight = self.config.focus_weight * self.config.cue_weight
         features = sparse.hstack(
             [
                 self._char.fit_transform([v[0] for v in views]),
                 self._pinyin.fit_transform([v[1] for v in views]) * self.config.pinyin_weight,
                 self._cues.fit_transform([v[2] for v in views]) * self.config.cue_weight,
                 self._focus.fit_transform([v[3] for v in views]) * self.config.focus_weight,
-                self._focus_cues.fit_transform([v[4] for v in views]) * (self.config.focus_weight * self.config.cue_weight),
+                self._focus_cues.fit_transform([v[4] for v in views]) * focus_cue_weight,
             ]
         ).tocsr()
         self._model = LogisticRegression(C=self.config.c, max_iter=3000, class_weight=self.config.class_weight)

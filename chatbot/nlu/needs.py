@@ -56,7 +56,11 @@ def detect_needs(raw: object, classifier: IntentClassifier | None = None) -> Nee
     main = classifier.predict(raw)
     if main.source != "model" and main.intent not in SECOND_NEED_INTENTS:
         return Needs(main, None, 0.0)
-    clauses = [c for c in _CLAUSE_RE.split(main.text.clean) if len(normalize(c).model_text.replace(" ", "")) >= _MIN_CLAUSE_CHARS]
+    clauses = [
+        c
+        for c in _CLAUSE_RE.split(main.text.clean)
+        if len(normalize(c).model_text.replace(" ", "")) >= _MIN_CLAUSE_CHARS
+    ]
     best: tuple[str, float] | None = None
     if len(clauses) > 1:
         for clause in clauses[-MAX_CLAUSES:]:

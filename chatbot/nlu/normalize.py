@@ -259,7 +259,7 @@ def normalize(raw: object) -> NormalizedText:
     focus = _model_words(_focus_sentence(model))
     model = _model_words(model)
     if len(model) > MAX_MODEL_CHARS:
-        tail = MAX_MODEL_CHARS - _MODEL_HEAD_CHARS
+        tail = MAX_MODEL_CHARS - _MODEL_HEAD_CHARS - 1  # one space joins them
         model = f"{model[:_MODEL_HEAD_CHARS].rstrip()} {model[-tail:].lstrip()}"
         truncated = True
     return NormalizedText(

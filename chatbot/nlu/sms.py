@@ -54,12 +54,16 @@ _SECRETS_RE = re.compile(
     r"(?:提供|回复|告知|填写|输入|发送|发来|报|说出|核对|登记)[^。！？]{0,12}(?:银行卡|卡号|密码|验证码|动态码|cvv|有效期|身份证照片)"
     r"|(?:银行卡|卡号|密码|验证码)[^。！？]{0,8}(?:提供|回复|告知|告诉|填写|输入|发送|发给|给他|给她|核对|登记)"
 )
-_MONEY_RE = re.compile(r"转账|汇款|转到|打到[^。]{0,6}账户|安全账户|手续费|保证金|服务费|工本费|激活费|先交|交钱|缴纳[^。]{0,6}费")
+_MONEY_RE = re.compile(
+    r"转账|汇款|转到|打到[^。]{0,6}账户|安全账户|手续费|保证金|服务费|工本费|激活费|先交|交钱|缴纳[^。]{0,6}费"
+)
 _THREAT_RE = re.compile(
     r"(?:逾期|否则|过期|超时|立即|马上|尽快|限时|今日内|当天|[0-9一二两三]+\s*(?:小时|天|日)内|截止)"
     r"[^。！？]{0,24}(?:停发|冻结|作废|注销|取消|失效|停用|追究|收回|清零|放弃|永久)"
 )
-_LURE_RE = re.compile(r"(?:补贴|补助|红包|奖金|退款|退费|返还|补发款|福利)[^。！？]{0,10}(?:未领取|待领取|可领取|请领取|领取|到账)")
+_LURE_RE = re.compile(
+    r"(?:补贴|补助|红包|奖金|退款|退费|返还|补发款|福利)[^。！？]{0,10}(?:未领取|待领取|可领取|请领取|领取|到账)"
+)
 _CONTACT_RE = re.compile(
     r"加[^。，]{0,4}(?:微信|qq|好友)|下载[^。，]{0,8}(?:app|软件|客户端)|屏幕共享|共享屏幕|视频会议|会议软件|"
     r"联系电话|拨打(?!12333)[0-9(（-]|致电(?!12333)[0-9]",
@@ -69,9 +73,13 @@ _PHONE_LIKE_RE = re.compile(r"(?<![0-9])(?:0[0-9]{2,3}-?)?[0-9]{7,8}(?![0-9])|(?
 _DATA_RE = re.compile(
     r"大数据|数据比对|信息比对|比对认证|就医|医保结算|自动(?:延续|递延|顺延|延期|延长)|顺延|递延|静默认证|无感认证"
 )
-_NO_ACTION_RE = re.compile(r"无需(?:本人)?(?:操作|办理|重复|再次)|不需要(?:本人)?(?:操作|办理)|不用(?:再)?(?:操作|办理)")
+_NO_ACTION_RE = re.compile(
+    r"无需(?:本人)?(?:操作|办理|重复|再次)|不需要(?:本人)?(?:操作|办理)|不用(?:再)?(?:操作|办理)"
+)
 _HEADER_RE = re.compile(r"^\s*[【\[](?:[^】\]]{0,12})(?:人社|社保|12333|人力资源|社会保险|医保)[^】\]]{0,12}[】\]]")
-_NOTICE_RE = re.compile(r"^\s*[【\[]|^\s*(?:尊敬的|您好|你好|通知|紧急通知|重要提醒|温馨提示)|短信|通知说|收到一条|发来")
+_NOTICE_RE = re.compile(
+    r"^\s*[【\[]|^\s*(?:尊敬的|您好|你好|通知|紧急通知|重要提醒|温馨提示)|短信|通知说|收到一条|发来"
+)
 
 
 def check_sms(raw: object) -> SmsCheck:
@@ -83,7 +91,7 @@ def check_sms(raw: object) -> SmsCheck:
     clean = text.clean.lower()
     reasons: list[Reason] = []
     scam = 0
-    if text.has_url and not _GOV_LINK_RE.search(clean) or (_LINK_WORD_RE.search(clean) and not text.has_url):
+    if (text.has_url and not _GOV_LINK_RE.search(clean)) or (_LINK_WORD_RE.search(clean) and not text.has_url):
         reasons.append(Reason.LINK)
         scam += 2
     for pattern, reason, weight in (
