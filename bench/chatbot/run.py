@@ -74,6 +74,16 @@ def bench_understanding(repeat: int) -> None:
     hostile += ["".join(chr(0x30 + (i * 7919 + j * 31) % 75) for j in range(5000)) for i in range(13)]
     adversarial = time_understanding(hostile * 5)
     print(f"understanding, hostile 5,000-character inputs: {percentiles(adversarial)}")
+    try:
+        from chatbot.nlu.needs import detect_needs
+    except ImportError:  # older code without the second-need detector
+        return
+    samples = []
+    for text in dev * max(1, repeat // 3):
+        started = time.perf_counter()
+        detect_needs(text)
+        samples.append((time.perf_counter() - started) * 1000)
+    print(f"main + second need (clauses classified too), dev messages: {percentiles(samples)}")
 
 
 def setup_django(database: str) -> str:

@@ -27,10 +27,12 @@ from threadpoolctl import threadpool_limits
 from chatbot.nlu.cues import cue_tokens
 from chatbot.nlu.intents import INTENTS, Intent
 from chatbot.nlu.normalize import PLACEHOLDERS, NormalizedText, normalize, pinyin_tokens
-from chatbot.nlu.rules import rule_intent
+from chatbot.nlu.rules import NOTICE_CONFIDENCE, notice_intent, rule_intent
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TRAIN_FILE = DATA_DIR / "train.jsonl"
+# The hand-written corpus plus the real-question shapes composed by chatbot/data/compose.py.
+DEFAULT_TRAIN_FILES = (DEFAULT_TRAIN_FILE, DATA_DIR / "train_shapes.jsonl")
 
 # Each placeholder becomes one private-use character for the character n-grams, so "IDNUM" is
 # one symbol next to its neighbours rather than five Latin letters.
@@ -46,7 +48,10 @@ class ModelConfig:
     pinyin_ngrams: tuple[int, int] = (1, 3)
     pinyin_weight: float = 0.6
     cue_weight: float = 0.3
+    # The sentence that carries the need (NormalizedText.focus): its characters and cues again.
+    focus_weight: float = 0.6
     c: float = 20.0
+    class_weight: str | None = "balanced"
 
 
 @dataclass(frozen=True)
@@ -84,13 +89,25 @@ def _cue_view(model_text: str) -> str:
     return " ".join(cue_tokens(model_text))
 
 
+def _views(text: NormalizedText) -> tuple[str, str, str, str, str]:
+    """Characters, pinyin, cues of the whole message; characters and cues of its focus sentence."""
+    focus = text.focus or text.model_text
+    return (
+        _char_view(text.model_text),
+        _pinyin_view(text.model_text),
+        _cue_view(text.model_text),
+        _char_view(focus),
+        _cue_view(focus),
+    )
+
+
 class IntentClassifier:
     def __init__(self, examples: Sequence[tuple[str, str]], config: ModelConfig | None = None) -> None:
         self.config = config or ModelConfig()
         unknown = {intent for _, intent in examples} - set(INTENTS)
         if unknown:
             raise ValueError(f"unknown intents in training data: {sorted(unknown)}")
-        model_texts = [normalize(text).model_text for text, _ in examples]
+        normalized = [normalize(text) for text, _ in examples]
         labels = [intent for _, intent in examples]
         self._char = TfidfVectorizer(
             analyzer="char", ngram_range=self.config.char_ngrams, sublinear_tf=True, lowercase=False, dtype=np.float32
@@ -106,31 +123,46 @@ class IntentClassifier:
         self._cues = TfidfVectorizer(
             analyzer="word", token_pattern=_SPLIT_ON_SPACE, lowercase=False, use_idf=False, norm="l2", dtype=np.float32
         )
+        self._focus = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=False, dtype=np.float32
+        )
+        self._focus_cues = TfidfVectorizer(
+            analyzer="word", token_pattern=_SPLIT_ON_SPACE, lowercase=False, use_idf=False, norm="l2", dtype=np.float32
+        )
+        views = [_views(text) for text in normalized]
+        focus_cue_weight = self.config.focus_weight * self.config.cue_weight
         features = sparse.hstack(
             [
-                self._char.fit_transform([_char_view(t) for t in model_texts]),
-                self._pinyin.fit_transform([_pinyin_view(t) for t in model_texts]) * self.config.pinyin_weight,
-                self._cues.fit_transform([_cue_view(t) for t in model_texts]) * self.config.cue_weight,
+                self._char.fit_transform([v[0] for v in views]),
+                self._pinyin.fit_transform([v[1] for v in views]) * self.config.pinyin_weight,
+                self._cues.fit_transform([v[2] for v in views]) * self.config.cue_weight,
+                self._focus.fit_transform([v[3] for v in views]) * self.config.focus_weight,
+                self._focus_cues.fit_transform([v[4] for v in views]) * focus_cue_weight,
             ]
         ).tocsr()
-        self._model = LogisticRegression(C=self.config.c, max_iter=3000)
+        self._model = LogisticRegression(C=self.config.c, max_iter=3000, class_weight=self.config.class_weight)
         # One BLAS thread: on a busy 2-core box, BLAS threads fighting each other make lbfgs ~8x slower.
         with threadpool_limits(limits=1):
             self._model.fit(features, labels)
         self.classes: tuple[str, ...] = tuple(str(c) for c in self._model.classes_)
 
-    def _features(self, model_texts: Iterable[str]):  # type: ignore[no-untyped-def]
-        texts = list(model_texts)
+    def _features(self, texts: Iterable[NormalizedText]):  # type: ignore[no-untyped-def]
+        views = [_views(text) for text in texts]
         return sparse.hstack(
             [
-                self._char.transform([_char_view(t) for t in texts]),
-                self._pinyin.transform([_pinyin_view(t) for t in texts]) * self.config.pinyin_weight,
-                self._cues.transform([_cue_view(t) for t in texts]) * self.config.cue_weight,
+                self._char.transform([v[0] for v in views]),
+                self._pinyin.transform([v[1] for v in views]) * self.config.pinyin_weight,
+                self._cues.transform([v[2] for v in views]) * self.config.cue_weight,
+                self._focus.transform([v[3] for v in views]) * self.config.focus_weight,
+                self._focus_cues.transform([v[4] for v in views]) * (self.config.focus_weight * self.config.cue_weight),
             ]
         ).tocsr()
 
-    def probabilities(self, model_text: str) -> np.ndarray:
-        return self._model.predict_proba(self._features([model_text]))[0]
+    def probabilities(self, text: str | NormalizedText) -> np.ndarray:
+        """Class probabilities (in ``self.classes`` order) for a normalised text or a model text."""
+        if isinstance(text, str):
+            text = NormalizedText(clean=text, model_text=text, id_numbers=(), dates=(), has_url=False, truncated=False)
+        return self._model.predict_proba(self._features([text]))[0]
 
     def predict(self, raw: object) -> Prediction:
         text = normalize(raw)
@@ -139,7 +171,10 @@ class IntentClassifier:
         ruled = rule_intent(text.model_text)
         if ruled is not None:
             return Prediction(ruled.value, 1.0, "rule", ((ruled.value, 1.0),), text)
-        probs = self.probabilities(text.model_text)
+        pasted = notice_intent(text)
+        if pasted is not None:
+            return Prediction(pasted.value, NOTICE_CONFIDENCE, "rule", ((pasted.value, NOTICE_CONFIDENCE),), text)
+        probs = self.probabilities(text)
         order = np.argsort(probs)[::-1][:3]
         ranking = tuple((self.classes[i], round(float(probs[i]), 4)) for i in order)
         return Prediction(ranking[0][0], ranking[0][1], "model", ranking, text)
@@ -149,16 +184,21 @@ _lock = threading.Lock()
 _instances: dict[str, IntentClassifier] = {}
 
 
+def default_examples() -> list[tuple[str, str]]:
+    """The shipped training data: every file of ``DEFAULT_TRAIN_FILES``."""
+    return [example for path in DEFAULT_TRAIN_FILES for example in load_examples(path)]
+
+
 def get_classifier(train_file: str | Path | None = None) -> IntentClassifier:
-    """The process-wide classifier for ``train_file`` (trained once, thread-safe)."""
-    key = str(Path(train_file or DEFAULT_TRAIN_FILE).resolve())
+    """The process-wide classifier for ``train_file`` (default: the shipped corpus; trained once, thread-safe)."""
+    key = str(Path(train_file).resolve()) if train_file else "default"
     instance = _instances.get(key)
     if instance is not None:
         return instance
     with _lock:
         instance = _instances.get(key)
         if instance is None:
-            instance = IntentClassifier(load_examples(key))
+            instance = IntentClassifier(load_examples(key) if train_file else default_examples())
             _instances[key] = instance
     return instance
 

@@ -24,8 +24,10 @@ from pathlib import Path
 
 # Anything longer is cut before any work is done: nobody types more, and it bounds the cost.
 MAX_INPUT_CHARS = 2000
-# What the classifier reads. A title plus a paragraph fits; the title comes first anyway.
+# What the classifier reads. A title plus a paragraph fits. A longer story keeps its beginning
+# (the title) and its end (where people put the actual question).
 MAX_MODEL_CHARS = 400
+_MODEL_HEAD_CHARS = 240
 
 # Placeholder tokens (upper-case ASCII: model text is lower-cased first, so user text never collides).
 ID_MARK = "IDNUM"
@@ -110,6 +112,11 @@ _CANONICAL = {
     "养老斤": "养老金",
     "退休今": "退休金",
     "社宝": "社保",
+    "失拜": "失败",
+    "到帐": "到账",
+    "帐户": "账户",
+    "帐号": "账号",
+    "老汉儿": "父亲",
 }
 _CANONICAL_RE = re.compile("|".join(sorted(map(re.escape, _CANONICAL), key=len, reverse=True)))
 
@@ -126,6 +133,9 @@ class NormalizedText:
     dates: tuple[str, ...]
     has_url: bool
     truncated: bool
+    # The sentence that carries the need: the last question-like sentence (stories put the need
+    # last), else the last sentence; the whole ``model_text`` for a one-sentence message.
+    focus: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -246,10 +256,11 @@ def normalize(raw: object) -> NormalizedText:
     # Placeholders are found in the unmasked text (a masked number no longer looks like one).
     model = canonicalize(text.lower())
     model = _placeholders(model)
-    model = _PUNCT_SPACE_RE.sub(" ", model)
-    model = _SPACE_RE.sub(" ", model).strip()
+    focus = _model_words(_focus_sentence(model))
+    model = _model_words(model)
     if len(model) > MAX_MODEL_CHARS:
-        model = model[:MAX_MODEL_CHARS].rstrip()
+        tail = MAX_MODEL_CHARS - _MODEL_HEAD_CHARS - 1  # one space joins them
+        model = f"{model[:_MODEL_HEAD_CHARS].rstrip()} {model[-tail:].lstrip()}"
         truncated = True
     return NormalizedText(
         clean=clean,
@@ -258,7 +269,31 @@ def normalize(raw: object) -> NormalizedText:
         dates=dates,
         has_url=has_url,
         truncated=truncated,
+        focus=(focus[-MAX_MODEL_CHARS:] or model),
     )
+
+
+_SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;\n])")
+_QUESTION_RE = re.compile(r"[?？]|吗|么|如何|怎|什么|哪|多少|几|能不能|可不可以|可以|是不是|有没有|呢|咋")
+_CLOSING_RE = re.compile(r"^\W*(?:谢谢|多谢|感谢|求解答|求助|在线等|急|麻烦|先谢)")
+
+
+def _model_words(text: str) -> str:
+    return _SPACE_RE.sub(" ", _PUNCT_SPACE_RE.sub(" ", text)).strip()
+
+
+def _focus_sentence(text: str) -> str:
+    """The question sentences of a message (first and last: a title, the need after a story).
+
+    Without any question-like sentence, the last real sentence.
+    """
+    sentences = [s for s in _SENTENCE_END_RE.split(text) if len(_model_words(s)) >= 3 and not _CLOSING_RE.match(s)]
+    if len(sentences) <= 1:
+        return text
+    questions = [s for s in sentences if _QUESTION_RE.search(s)]
+    if not questions:
+        return sentences[-1]
+    return questions[0] if len(questions) == 1 else f"{questions[0]} {questions[-1]}"
 
 
 # --- Pinyin features -------------------------------------------------------------------------

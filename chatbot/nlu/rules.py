@@ -61,3 +61,23 @@ def rule_intent(model_text: str) -> Intent | None:
             if core in words or any(_is_repetition(core, w) for w in words if len(w) >= 2):
                 return intent
     return None
+
+
+# A pasted notice decided by the SMS checker (chatbot/nlu/sms.py): a scam is `other` (the reply
+# warns), a genuine data-matching notice is `silent_cert` (the reply says it is real and that
+# nothing is needed). Below certainty on purpose: the checker is a rule table, not a proof.
+NOTICE_CONFIDENCE = 0.9
+
+
+def notice_intent(raw: object) -> Intent | None:
+    """`other` for a pasted scam, `silent_cert` for a genuine data-matching notice, else None."""
+    from chatbot.nlu.sms import Reason, SmsVerdict, check_sms
+
+    check = check_sms(raw)
+    if not check.is_notice:
+        return None
+    if check.verdict == SmsVerdict.SCAM:
+        return Intent.OTHER
+    if check.verdict == SmsVerdict.GENUINE and Reason.DATA_MATCHING in check.reasons:
+        return Intent.SILENT_CERT
+    return None

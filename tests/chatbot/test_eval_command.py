@@ -65,3 +65,27 @@ def test_dev_set_accuracy_is_at_least_90_percent() -> None:
     out, _ = _run("chatbot/data/dev.jsonl")
     accuracy = float(out.splitlines()[1].split(": ")[1])
     assert accuracy >= 0.90
+
+
+@pytest.mark.django_db
+def test_answers_prints_each_question_with_the_reply_and_leaves_no_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from accounts.models import User
+    from chatbot.models import Message
+
+    path = tmp_path / "eval.jsonl"
+    _write(path, [{"text": "刷脸一直失败", "intent": "face_failed"}, {"text": "你好", "intent": "greeting"}])
+    out, _ = _run(str(path), "--answers")
+    lines = out.splitlines()
+    assert "[1] Q: 刷脸一直失败" in lines
+    assert "[2] Q: 你好" in lines
+    answers = [line for line in lines if line.startswith("    A: ")]
+    assert len(answers) == 2 and all(len(a) > len("    A: ") for a in answers)
+    assert not User.objects.filter(username__startswith="chatbot-eval-").exists()
+    assert not Message.objects.exists()
+
+
+def test_without_answers_no_reply_is_printed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "eval.jsonl"
+    _write(path, [{"text": "刷脸一直失败", "intent": "face_failed"}])
+    out, _ = _run(str(path))
+    assert "Q: " not in out

@@ -137,3 +137,24 @@ def test_homophone_typo_shares_pinyin_tokens_with_the_right_word() -> None:
 
 def test_placeholders_survive_as_pinyin_tokens() -> None:
     assert ID_MARK in pinyin_tokens(normalize(f"身份证{ID_18}").model_text)
+
+
+def test_focus_is_the_question_after_a_story() -> None:
+    text = normalize("我家老人八十多了，住在农村。他身体还行。我想帮他认证，可以吗？谢谢！")
+    assert text.focus == "我想帮他认证 可以吗"
+
+
+def test_focus_of_a_one_sentence_message_is_the_whole_message() -> None:
+    text = normalize("刷脸一直失败怎么办")
+    assert text.focus == text.model_text
+
+
+def test_long_story_keeps_its_beginning_and_its_end() -> None:
+    text = normalize("标题怎么认证？" + "我家的情况是这样的。" * 80 + "最后想问到底去哪里办")
+    assert text.model_text.startswith("标题怎么认证")
+    assert text.model_text.endswith("最后想问到底去哪里办")
+    assert len(text.model_text) <= MAX_MODEL_CHARS
+
+
+def test_account_typo_is_mapped() -> None:
+    assert "到账" in normalize("养老金没到帐").model_text

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from chatbot.nlu.classifier import DATA_DIR, DEFAULT_TRAIN_FILE, IntentClassifier, get_classifier, load_examples
+from chatbot.nlu.classifier import DATA_DIR, IntentClassifier, default_examples, get_classifier, load_examples
 from chatbot.nlu.intents import INTENTS
 from chatbot.nlu.normalize import normalize
 from chatbot.nlu.rules import rule_intent
@@ -43,7 +43,7 @@ def test_held_out_phrasing_is_understood(classifier: IntentClassifier, text: str
 
 
 def test_held_out_phrasings_are_not_in_the_corpus() -> None:
-    corpus = {normalize(t).model_text for t, _ in load_examples(DEFAULT_TRAIN_FILE)}
+    corpus = {normalize(t).model_text for t, _ in default_examples()}
     corpus |= {normalize(t).model_text for t, _ in load_examples(DATA_DIR / "dev.jsonl")}
     assert not [t for t, _ in HELD_OUT if normalize(t).model_text in corpus]
 
@@ -126,7 +126,7 @@ def test_corpus_has_at_least_40_examples_per_intent_and_dev_15() -> None:
 
 
 def test_dev_set_does_not_repeat_training_lines() -> None:
-    train = {normalize(t).model_text for t, _ in load_examples(DEFAULT_TRAIN_FILE)}
+    train = {normalize(t).model_text for t, _ in default_examples()}
     repeated = [t for t, _ in load_examples(DATA_DIR / "dev.jsonl") if normalize(t).model_text in train]
     assert repeated == []
 
@@ -136,3 +136,46 @@ def test_unknown_intent_in_training_data_is_refused(tmp_path) -> None:  # type: 
     path.write_text(json.dumps({"text": "你好", "intent": "smalltalk"}, ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="smalltalk"):
         IntentClassifier(load_examples(path))
+
+
+# Real-question shapes (written for these tests, not taken from any collected question).
+SHAPES = [
+    ("我今年七十了，前些年从机械厂退休。前两天听楼下说要认证，我也不懂。请问在手机上怎么认证？", "how_to_certify"),
+    ("我家老人八十多了，眼睛花，手也抖，自己弄不了手机。我想帮他在我手机上认证，可以吗？", "proxy_certify"),
+    ("退休人员异地居住资格认证办法", "remote_abroad"),
+    ("认证的时候页面一直弹“人脸核验未通过”，换了光线也不行", "face_failed"),
+    ("老人家连着三个月没收到养老钱了，到底咋回事", "suspended"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), SHAPES)
+def test_real_question_shapes_are_understood(classifier: IntentClassifier, text: str, intent: str) -> None:
+    assert classifier.predict(text).intent == intent
+
+
+def test_need_in_the_last_sentence_outweighs_the_story(classifier: IntentClassifier) -> None:
+    story = "我妈退休二十年了，每个月按时领钱，身体也还行，就是不太会用手机。"
+    assert classifier.predict(story + "她要是去世了，家里人要办什么手续？").intent == "report_death"
+    assert classifier.predict(story + "下一次认证是什么时候？").intent == "next_due"
+
+
+def test_pasted_scam_notice_is_other_by_rule(classifier: IntentClassifier) -> None:
+    prediction = classifier.predict("【社保中心】您的待遇认证已失效，请在24小时内回复银行卡号和验证码，否则停发养老金")
+    assert (prediction.intent, prediction.source) == ("other", "rule")
+
+
+def test_pasted_genuine_notice_is_silent_cert_by_rule(classifier: IntentClassifier) -> None:
+    prediction = classifier.predict("【某市人社】经大数据比对，您本期认证已完成，认证期顺延一年，无需本人操作。")
+    assert (prediction.intent, prediction.source) == ("silent_cert", "rule")
+
+
+def test_shapes_corpus_is_what_compose_writes() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compose", DATA_DIR / "compose.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    OUT, compose = module.OUT, module.compose
+    on_disk = [json.loads(line) for line in OUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert on_disk == compose()

@@ -4,6 +4,11 @@ Each line is a JSON object with at least ``text`` and ``intent``; other fields a
 Prints ``items: N``, ``accuracy: x``, a per-intent precision/recall table and the most frequent
 confusions. Evaluation measures understanding only (rules + classifier), with no conversation
 state, which is how a single question from a pensioner arrives.
+
+``--answers`` also prints each question with the reply a new app user would get, through the
+service's public entry point (``chatbot.services.chatbot_message_handle``), so a person can read
+the answers. Each question comes from a fresh throwaway user in a fresh conversation, inside one
+transaction that is rolled back: nothing is left in the database.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from chatbot.nlu.classifier import DEFAULT_TRAIN_FILE, get_classifier
+from chatbot.nlu.classifier import DEFAULT_TRAIN_FILES, get_classifier
 from chatbot.nlu.intents import INTENTS
 
 
@@ -52,8 +57,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("file", help="JSON lines with 'text' and 'intent'")
-        parser.add_argument("--train", default=None, help=f"training corpus (default {DEFAULT_TRAIN_FILE})")
+        default_train = ", ".join(p.name for p in DEFAULT_TRAIN_FILES)
+        parser.add_argument("--train", default=None, help=f"training corpus (default {default_train})")
         parser.add_argument("--errors", action="store_true", help="list every misclassified item")
+        parser.add_argument(
+            "--answers", action="store_true", help="print each question and the reply text (database rolled back)"
+        )
         parser.add_argument("--top", type=int, default=10, help="how many confusions to show")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
@@ -121,3 +130,34 @@ class Command(BaseCommand):
             out("errors (expected -> predicted, confidence, text):")
             for text, g, p, confidence in errors:
                 out(f"  {g} -> {p} ({confidence:.2f}) {text[:80]}")
+        if options["answers"]:
+            out("")
+            out("answers (what a new app user is told):")
+            for number, (question, reply) in enumerate(replies_to([text for text, _ in items]), start=1):
+                out(f"[{number}] Q: {question}")
+                out(f"    A: {reply}")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def replies_to(texts: list[str]) -> list[tuple[str, str]]:
+    """Each text as the first message of a new app user; replies as the app shows them (text + buttons)."""
+    from django.db import transaction
+
+    from accounts.models import User
+    from chatbot.services import chatbot_message_handle
+
+    replies: list[tuple[str, str]] = []
+    try:
+        with transaction.atomic():
+            for number, text in enumerate(texts, start=1):
+                user = User.objects.create(username=f"chatbot-eval-{number}")
+                message, _created = chatbot_message_handle(user=user, text=text)
+                buttons = " | ".join(str(b.get("label", "")) for b in message.buttons or [])
+                replies.append((text, message.text + (f"  [{buttons}]" if buttons else "")))
+            raise _Rollback
+    except _Rollback:
+        pass
+    return replies
