@@ -8,10 +8,10 @@ import zoneinfo
 import pytest
 import time_machine
 
-from notifications import services
 from notifications.models import SmsOutbox, SmsRecipientPreference
 from notifications.services import (
     RatePacer,
+    outbox,
     sms_outbox_drain,
     sms_outbox_send,
     sms_outbox_sweep,
@@ -224,7 +224,7 @@ def crash_after_provider_call(monkeypatch):  # type: ignore[no-untyped-def]
     def die(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(services, "_finish", die)
+    monkeypatch.setattr(outbox, "_finish", die)
 
 
 def test_a_retried_task_after_a_crash_between_send_and_status_update_does_not_resend(monkeypatch, sms_outbox):

@@ -24,13 +24,11 @@ import datetime
 import logging
 import re
 import time
-import unicodedata
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +37,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import registry, selectors, texts
+from notifications import registry, selectors
 from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
 from notifications.sms import (
     URGENT_KINDS,
@@ -519,7 +517,7 @@ def sms_status_update(
     return row
 
 
-# --- Preferences and inbound messages ----------------------------------------------------------
+# --- Preferences -------------------------------------------------------------------------------
 
 
 def sms_recipient_opt_out(*, phone: str, source: str) -> SmsRecipientPreference:
@@ -537,162 +535,3 @@ def sms_recipient_opt_in(*, phone: str, source: str) -> SmsRecipientPreference:
         opted_out_at=None, source=source, updated_at=timezone.now()
     )
     return SmsRecipientPreference.objects.get(phone=phone)
-
-
-def _keyword(text: str) -> str:
-    """Full-width and case folded, spaces and trailing punctuation dropped: ＴＤ。 → TD."""
-    folded = unicodedata.normalize("NFKC", text or "").strip().upper()
-    return re.sub(r"[\s\.\!。！，,]+", "", folded)
-
-
-def _keywords(setting: Iterable[str]) -> set[str]:
-    return {_keyword(word) for word in setting}
-
-
-def sms_inbound_receive(
-    *, provider_message_id: str, from_phone: str, to_phone: str, text: str, opt_out_type: str = ""
-) -> SmsInbound:
-    """Store a message someone sent us (once per provider id) and act on it.
-
-    退订 / TD / STOP (or twilio's ``OptOutType=STOP``) opt the number out of reminders; DY /
-    START opt back in; both are acknowledged by SMS. Anything else goes to the chatbot.
-    """
-    SmsInbound.objects.bulk_create(
-        [
-            SmsInbound(
-                provider_message_id=provider_message_id,
-                from_phone=from_phone,
-                to_phone=to_phone,
-                text=text[:1600],
-                opt_out_type=(opt_out_type or "").upper()[:10],
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    inbound = SmsInbound.objects.get(provider_message_id=provider_message_id)
-    if inbound.action != SmsInbound.Action.PENDING:
-        return inbound  # a retried webhook
-    word = _keyword(inbound.text)
-    if inbound.opt_out_type == "STOP" or word in _keywords(settings.SMS_OPT_OUT_KEYWORDS):
-        _inbound_keyword(inbound, SmsInbound.Action.OPT_OUT)
-    elif inbound.opt_out_type == "START" or word in _keywords(settings.SMS_OPT_IN_KEYWORDS):
-        _inbound_keyword(inbound, SmsInbound.Action.OPT_IN)
-    else:
-        _enqueue("notifications.tasks.sms_inbound_process", inbound.pk)
-    inbound.refresh_from_db()
-    return inbound
-
-
-def _inbound_keyword(inbound: SmsInbound, action: str) -> None:
-    claimed = SmsInbound.objects.filter(pk=inbound.pk, action=SmsInbound.Action.PENDING).update(
-        action=action, processed_at=timezone.now()
-    )
-    if not claimed:
-        return
-    from_provider = bool(inbound.opt_out_type)
-    source = SmsRecipientPreference.Source.OPT_OUT_TYPE if from_provider else SmsRecipientPreference.Source.KEYWORD
-    if action == SmsInbound.Action.OPT_OUT:
-        sms_recipient_opt_out(phone=inbound.from_phone, source=source)
-        template = texts.OPT_OUT_ACK
-    else:
-        sms_recipient_opt_in(phone=inbound.from_phone, source=source)
-        template = texts.OPT_IN_ACK
-    if from_provider:
-        return  # twilio's Advanced Opt-Out already answered the person
-    sms_send(
-        to=inbound.from_phone,
-        text=texts.render(template),
-        reason=f"inbound-ack:{inbound.pk}",
-        kind=SmsKind.REPLY,
-        template=template,
-    )
-
-
-def sms_inbound_process(*, inbound_id: int) -> str:
-    """Offer free text to the registered handlers (the chatbot), at most once: the claim is
-    taken before the call."""
-    handlers = registry.inbound_handlers()
-    action = SmsInbound.Action.CHATBOT if handlers else SmsInbound.Action.IGNORED
-    claimed = SmsInbound.objects.filter(pk=inbound_id, action=SmsInbound.Action.PENDING).update(
-        action=action, processed_at=timezone.now()
-    )
-    if not claimed:
-        return "skipped"
-    if not handlers:
-        logger.info("Inbound SMS %s ignored: no handler registered", inbound_id)
-        return action
-    registry.handle_inbound(SmsInbound.objects.get(pk=inbound_id))
-    return action
-
-
-# --- Bulk planning (used by the apps that own reminders and notices) ---------------------------
-
-
-@dataclass(frozen=True)
-class Planned:
-    reason: str
-    recipient: str
-    template: str
-    kind: SmsKind
-    pensioner_id: int | None
-    cycle_due: datetime.date | None
-    context: dict[str, Any]
-
-
-@dataclass
-class PlanResult:
-    created: Counter[str] = field(default_factory=Counter)
-    candidates: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def total_created(self) -> int:
-        return sum(self.created.values())
-
-
-def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(iterable)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def sms_plan(planned: list[Planned], *, send_after: datetime.datetime, result: PlanResult) -> None:
-    """Bulk insert, skipping reasons that exist: rendering and inserting only what is new.
-
-    Rows wait for the paced drain (``sms_outbox_drain``); the caller queues it when done.
-    """
-    if not planned:
-        return
-    existing = set(
-        SmsOutbox.objects.filter(reason__in=[item.reason for item in planned]).values_list("reason", flat=True)
-    )
-    now = timezone.now()
-    new_rows = [
-        SmsOutbox(
-            recipient=item.recipient,
-            kind=item.kind,
-            template=item.template,
-            text=texts.render(item.template, **item.context),
-            reason=item.reason,
-            pensioner_id_ref=item.pensioner_id,
-            cycle_due=item.cycle_due,
-            send_after=send_after,
-            created_at=now,
-        )
-        for item in planned
-        if item.reason not in existing
-    ]
-    # ignore_conflicts: a concurrent run may have inserted the same reasons since the check above.
-    SmsOutbox.objects.bulk_create(new_rows, batch_size=1000, ignore_conflicts=True)
-    for row in new_rows:
-        result.created[row.template] += 1
-
-
-def plan_candidates(queryset: Any, *fields: str) -> Iterator[list[tuple[Any, ...]]]:
-    """Stream ``fields`` of a large candidate set in planner-sized chunks."""
-    chunk = settings.NOTIFICATIONS_PLAN_CHUNK
-    return chunks(queryset.values_list(*fields).iterator(chunk_size=chunk), chunk)
-
-
-def sms_drain_soon() -> None:
-    """Start the paced drain now rather than at its next minute (after a bulk plan)."""
-    _enqueue("notifications.tasks.sms_outbox_drain")
