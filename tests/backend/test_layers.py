@@ -56,3 +56,15 @@ def test_downward_imports_and_migrations_are_allowed(tmp_path):
         },
     )
     assert graph.violations(graph.app_edges(root)) == []
+
+
+def test_the_readme_diagram_shows_the_layers_the_check_enforces():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Architecture", 1)[1].split("```", 2)[1]
+    drawn = {
+        int(level): tuple(re.findall(r"[a-z]+", apps.split("(")[0]))
+        for level, apps in re.findall(r"^(\d)\s+(.+)$", block, flags=re.M)
+    }
+    assert drawn == dict(enumerate(_graph().LAYERS))
