@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET
 # Sentences the scripts put together at run time; %(name)s placeholders are filled in by the script.
 MESSAGES = {
     "date": _("%(year)s-%(month)s-%(day)s"),
+    "date_year": _("%(year)s-"),
+    "date_day": _("%(month)s-%(day)s"),
     "network_lost": _(
         "The connection was lost. Nothing was lost on your phone. Check the network, then tap the button again."
     ),
@@ -33,7 +35,6 @@ MESSAGES = {
     "face_accepted": _("Done. Your certification went through."),
     "face_review": _("Your photo was received. Staff will check it within a few working days."),
     "face_refused": _("This photo could not be used."),
-    "attempts_left": _("You can try %(n)s more times today."),
     "arrived_already": _("Your earlier photo had already arrived. You are certified."),
     "replay_after_loss": _(
         "The earlier photo may have arrived already. Please take a new photo, or check your status first."

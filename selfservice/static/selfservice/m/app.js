@@ -17,6 +17,16 @@ function plainDate(iso) {
   return t("date", { year, month, day });
 }
 
+// The main figure: the year and the day as two unbreakable pieces, so a narrow screen wraps between
+// them ("2027年" / "11月30日") and never inside "30日".
+function figureDate(node, iso) {
+  node.replaceChildren();
+  if (!iso) return;
+  const [year, month, day] = iso.slice(0, 10).split("-").map(Number);
+  node.append(el("span", {}, t("date_year", { year })), el("span", {}, t("date_day", { month, day })));
+  node.setAttribute("aria-label", plainDate(iso));
+}
+
 function today() {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
@@ -166,7 +176,7 @@ screens.home = {
     const status = await api("GET", "certification/status");
     slot(screen, "title").textContent = status.display.title;
     slot(screen, "sentence").textContent = status.display.sentence;
-    slot(screen, "due").textContent = plainDate(status.next_due);
+    figureDate(slot(screen, "due"), status.next_due);
     const primary = slot(screen, "primary");
     const action = status.display.action;
     primary.hidden = action === "none";
@@ -283,12 +293,10 @@ screens["face-result"] = {
     const outcome = slot(screen, "outcome");
     const hint = slot(screen, "hint");
     const dueBlock = slot(screen, "due-block");
-    const attempts = slot(screen, "attempts");
     const again = slot(screen, "again");
     let kind = "no";
     let due = null;
     hint.textContent = "";
-    attempts.textContent = "";
     if (result.arrived) {
       kind = "ok";
       outcome.textContent = t("face_accepted");
@@ -307,7 +315,6 @@ screens["face-result"] = {
       } else {
         outcome.textContent = t("face_refused");
         if (a.result === "replay" && result.afterLoss) hint.textContent = t("replay_after_loss");
-        attempts.textContent = t("attempts_left", { n: a.attempts_left });
       }
     } else {
       outcome.textContent = t("face_refused");
@@ -317,7 +324,7 @@ screens["face-result"] = {
     const final = ["face_attempts_exhausted", "face_not_enrolled", "benefit_ended"].includes(result.error?.code);
     again.hidden = kind !== "no" || final;
     dueBlock.hidden = !due;
-    slot(screen, "due").textContent = plainDate(due);
+    figureDate(slot(screen, "due"), due);
     state.upload = null;
     state.me = null;
   },
