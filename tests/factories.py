@@ -37,7 +37,8 @@ class RegionFactory(factory.django.DjangoModelFactory):
 
     level = Region.Level.VILLAGE
     name = factory.Sequence(lambda n: f"村{n}")
-    code = factory.Sequence(lambda n: f"360102{(n // 100) % 1000:03d}{n % 1000:03d}")
+    # Township and village parts never 000 (that is the code of the level above).
+    code = factory.Sequence(lambda n: f"360102{(n // 100) % 999 + 1:03d}{n % 100 + 1:03d}")
 
     @factory.lazy_attribute
     def parent(self):  # type: ignore[no-untyped-def]
