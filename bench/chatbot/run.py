@@ -118,6 +118,7 @@ def seed():  # type: ignore[no-untyped-def]
     from accounts.models import Pensioner, Region, RelativeLink, User
     from accounts.roles import Role
     from accounts.services import user_add_role
+    from selfservice.benefits import benefits_backfill
 
     village = None
     for level, code in enumerate(["360000000000", "360100000000", "360102000000", "360102001000", "360102001001"], 1):
@@ -136,13 +137,11 @@ def seed():  # type: ignore[no-untyped-def]
                 "sex": sex,
                 "phone": phone,
                 "region": village,
-                "benefit_type": "enterprise",
-                "monthly_amount": Decimal("3000.00"),
-                "benefit_start": datetime.date(2010, 1, 1),
                 "status_since": datetime.date(2010, 1, 1),
                 "next_due": today + datetime.timedelta(days=20 * n),
             },
         )
+        benefits_backfill(kind="enterprise", monthly_amount=Decimal("3000.00"), start_date=datetime.date(2010, 1, 1))
         return found
 
     mother = pensioner(1, "王秀英", "F", "+8613800000001")

@@ -143,6 +143,7 @@ def seed(count: int) -> list[tuple[int, str]]:
     from accounts.services import user_add_role
     from facecheck import services
     from facecheck.models import FaceTemplate
+    from selfservice.benefits import benefits_backfill
 
     call_command("migrate", verbosity=0)
     village = None
@@ -163,13 +164,11 @@ def seed(count: int) -> list[tuple[int, str]]:
             birth_date=datetime.date(1950, 1, 1),
             sex="M",
             region=village,
-            benefit_type="enterprise",
-            monthly_amount=Decimal("3000.00"),
-            benefit_start=datetime.date(2010, 1, 1),
             status_since=datetime.date(2010, 1, 1),
             next_due=datetime.date(2026, 12, 31),
             user=user,
         )
+        benefits_backfill(kind="enterprise", monthly_amount=Decimal("3000.00"), start_date=datetime.date(2010, 1, 1))
         if template is None:
             template = services.face_template_enroll(
                 pensioner=pensioner, image=REFERENCE.read_bytes(), enrolled_by=None

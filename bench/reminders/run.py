@@ -174,13 +174,10 @@ def step_seed(count: int) -> dict[str, object]:
                 "F",
                 f"+86138{pk:08d}" if has_phone else None,
                 rng.choice(village_ids),
-                "enterprise",
                 status,
                 since,
                 reason,
                 deceased,
-                "3200.00",
-                datetime.date(2015, 1, 1),
                 due,
                 now,
             )
@@ -192,8 +189,8 @@ def step_seed(count: int) -> dict[str, object]:
                 user_id += 1
 
     pensioner_columns = (
-        "id, id_number, name, birth_date, sex, phone, region_id, benefit_type, benefit_status, status_since, "
-        "suspension_reason, deceased_on, monthly_amount, benefit_start, next_due, created_at"
+        "id, id_number, name, birth_date, sex, phone, region_id, benefit_status, status_since, "
+        "suspension_reason, deceased_on, next_due, created_at"
     )
     tables = [
         (
@@ -232,9 +229,13 @@ def step_seed(count: int) -> dict[str, object]:
             for table in ("accounts_region", "accounts_user", "accounts_pensioner"):
                 sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
                 cursor.execute(sql)
-            cursor.execute("ANALYZE")
-        else:
-            cursor.execute("ANALYZE")
+    from decimal import Decimal
+
+    from selfservice.benefits import benefits_backfill
+
+    benefits_backfill(kind="enterprise", monthly_amount=Decimal("3200.00"), start_date=datetime.date(2015, 1, 1))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {
         "migrate_s": round(migrate_s, 1),
         "seed_s": round(time.perf_counter() - started, 1),

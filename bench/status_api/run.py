@@ -49,6 +49,7 @@ def seed(count: int) -> str:
     from accounts.models import Pensioner, Region, User
     from accounts.roles import Role
     from accounts.services import user_add_role
+    from selfservice.benefits import benefits_backfill
 
     call_command("migrate", verbosity=0)
     village = None
@@ -70,9 +71,6 @@ def seed(count: int) -> str:
                 birth_date=datetime.date(1940 + index % 25, 1 + index % 12, 1 + index % 28),
                 sex="F",
                 region=village,
-                benefit_type="enterprise",
-                monthly_amount=Decimal("3000.00"),
-                benefit_start=datetime.date(2010, 1, 1),
                 status_since=datetime.date(2010, 1, 1),
                 next_due=today + datetime.timedelta(days=index % 400 - 30),
             )
@@ -81,6 +79,7 @@ def seed(count: int) -> str:
             Pensioner.objects.bulk_create(batch, ignore_conflicts=True)
             batch.clear()
     Pensioner.objects.bulk_create(batch, ignore_conflicts=True)
+    benefits_backfill(kind="enterprise", monthly_amount=Decimal("3000.00"), start_date=datetime.date(2010, 1, 1))
     pensioner = Pensioner.objects.order_by("pk")[count // 2]
     if pensioner.user_id is None:
         user = User.objects.create_user(username="+8613812345678", phone="+8613812345678")
