@@ -3,7 +3,7 @@
 # console SMS). Login codes appear in this terminal. Stop with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh requirements.txt
+scripts/setup.sh requirements.lock
 .venv/bin/python manage.py migrate --no-input -v0
 .venv/bin/python manage.py seed_demo
 if .venv/bin/python manage.py help setup_schedules >/dev/null 2>&1; then

@@ -3,7 +3,7 @@
 # PostgreSQL. TEST_POSTGRES_URL picks the server (default: local trust auth). Extra args go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh requirements-dev.txt
+scripts/setup.sh requirements-dev.lock
 export DJANGO_SETTINGS_MODULE=backend.settings_test
 
 echo "== ruff"
