@@ -223,7 +223,7 @@ class VerifyOutcome:
 
 
 def _daily_limit() -> int:
-    return int(getattr(settings, "FACECHECK_DAILY_ATTEMPTS", 5))
+    return settings.FACECHECK_DAILY_ATTEMPTS
 
 
 def _limit_message() -> str:
@@ -280,8 +280,8 @@ def _is_replay(result: FaceResult, context: selectors.VerificationContext) -> tu
     face-crop hash alone is only a suspicion: two real selfies of one person can, rarely, come close
     (3 of 1,915 East-Asian and 5 of 1,078 LFW same-person pairs are within 6 bits).
     """
-    image_limit = int(getattr(settings, "FACECHECK_PHASH_MAX_DISTANCE", 6))
-    face_limit = int(getattr(settings, "FACECHECK_FACE_PHASH_MAX_DISTANCE", 4))
+    image_limit = settings.FACECHECK_PHASH_MAX_DISTANCE
+    face_limit = settings.FACECHECK_FACE_PHASH_MAX_DISTANCE
     if context.same_bytes_elsewhere:
         return "replay", "same_bytes_other_pensioner"
     suspect = ""
@@ -297,7 +297,7 @@ def _is_replay(result: FaceResult, context: selectors.VerificationContext) -> tu
 
 def _previous_same_submission(*, actor: User, context: selectors.VerificationContext) -> FaceAttempt | None:
     """An app retrying the very same upload (lost connection) gets the first answer again."""
-    window = datetime.timedelta(seconds=int(getattr(settings, "FACECHECK_RETRY_WINDOW_SECONDS", 600)))
+    window = datetime.timedelta(seconds=settings.FACECHECK_RETRY_WINDOW_SECONDS)
     since = timezone.now() - window
     candidates = [
         a
@@ -350,7 +350,7 @@ def face_verify(
     base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
     context = selectors.verification_context(pensioner=pensioner, sha256=base["image_sha256"], model_id=engine.model_id)
     compared = context.compared_today
-    if compared >= limit or context.submitted_today >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
+    if compared >= limit or context.submitted_today >= settings.FACECHECK_DAILY_SUBMISSIONS:
         _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
     templates = context.templates
     if not templates:
@@ -546,7 +546,7 @@ def _ageing_template_add(
         second_model_id="",
         second_embedding=None,
     )
-    keep = int(getattr(settings, "FACECHECK_AGEING_MAX_TEMPLATES", 3))
+    keep = settings.FACECHECK_AGEING_MAX_TEMPLATES
     newest_first = sorted(active, key=lambda t: (t.created_at, t.pk), reverse=True)
     stale = [t.pk for t in newest_first[max(0, keep - 1) :]]
     if stale:

@@ -35,4 +35,10 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -c "import django, rest_framework, django_q, twilio, insightface, onnxruntime"
   touch "$stamp"
 fi
+# Local state: settings only read it (importing them writes nothing). A random development key, kept across
+# restarts so sessions survive; production sets SECRET_KEY instead.
+mkdir -p var/static
+if [ ! -s var/dev-secret-key ]; then
+  (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" >var/dev-secret-key)
+fi
 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=var -v0
