@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -143,7 +144,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- API ----------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -277,7 +278,7 @@ FACECHECK_THRESHOLDS = {
         "fusion_high": 0.55,
     },
 }
-FACECHECK_DAILY_ATTEMPTS = env.int("FACECHECK_DAILY_ATTEMPTS", default=5)  # compared selfies per pensioner per day
+FACECHECK_DAILY_ATTEMPTS: int = env.int("FACECHECK_DAILY_ATTEMPTS", default=5)  # compared selfies per pensioner per day
 FACECHECK_DAILY_SUBMISSIONS = env.int("FACECHECK_DAILY_SUBMISSIONS", default=20)  # incl. unusable photos
 FACECHECK_PHASH_MAX_DISTANCE = env.int("FACECHECK_PHASH_MAX_DISTANCE", default=6)  # of 64 bits: "same picture"
 FACECHECK_FACE_PHASH_MAX_DISTANCE = env.int("FACECHECK_FACE_PHASH_MAX_DISTANCE", default=4)  # face crop: review
@@ -322,7 +323,9 @@ SMS_OPT_OUT_KEYWORDS = env.list(
 )
 SMS_OPT_IN_KEYWORDS = env.list("SMS_OPT_IN_KEYWORDS", default=["DY", "订阅", "START", "UNSTOP"])
 # Schedules: reminder stages (days before the due date), grace before suspension, daily run time.
-SMS_REMINDER_STAGES = sorted(set(env.list("SMS_REMINDER_STAGES", cast=int, default=[30, 7, 1])), reverse=True)
+SMS_REMINDER_STAGES: list[int] = sorted(
+    set(env.list("SMS_REMINDER_STAGES", cast=int, default=[30, 7, 1])), reverse=True
+)
 OVERDUE_GRACE_DAYS = env.int("OVERDUE_GRACE_DAYS", default=30)
 NOTIFICATIONS_DAILY_CRON = env.str("NOTIFICATIONS_DAILY_CRON", default="30 7 * * *")
 NOTIFICATIONS_PLAN_CHUNK = env.int("NOTIFICATIONS_PLAN_CHUNK", default=2000)

@@ -37,7 +37,7 @@ def cases_in_scope(*, actor: User) -> QuerySet[Case]:
         return queryset
     if actor.region_id is None:
         return Case.objects.none()
-    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))
+    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))  # type: ignore[arg-type]
 
 
 def case_list(
@@ -206,7 +206,7 @@ def monthly_report_status(
     """Per village: filed on time, filed late, missing, or not yet due (two queries in all)."""
     today = today or timezone.localdate()
     period = month_start(period)
-    villages = list(villages.filter(level=Region.Level.VILLAGE).order_by("code"))
+    villages = list(villages.filter(level=Region.Level.VILLAGE).order_by("code"))  # type: ignore[assignment]
     current = {
         report.village_id: report
         for report in MonthlyReport.objects.filter(
@@ -252,7 +252,7 @@ def monthly_reports_for_actor(
         if actor.is_superuser:
             scope = Q()
         elif actor.region_id is not None:
-            scope |= region_subtree_q(actor.region, field="village")
+            scope |= region_subtree_q(actor.region, field="village")  # type: ignore[arg-type]
     queryset = MonthlyReport.objects.filter(pk__in=MonthlyReport.objects.filter(scope).values("pk")).select_related(
         "village", "submitted_by"
     )
@@ -338,4 +338,4 @@ def overpayments_in_scope(*, actor: User) -> QuerySet[Overpayment]:
         return queryset
     if actor.region_id is None:
         return Overpayment.objects.none()
-    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))
+    return queryset.filter(region_subtree_q(actor.region, field="pensioner__region"))  # type: ignore[arg-type]

@@ -96,7 +96,7 @@ def staff_in_scope(*, actor: User, pensioner: Pensioner) -> bool:
         return True
     if actor.region_id is None:
         return False
-    return pensioner.region.code.startswith(actor.region.prefix)
+    return pensioner.region.code.startswith(actor.region.prefix)  # type: ignore[union-attr]  # region_id checked
 
 
 def _ensure_duties_separated(actor: User) -> None:
@@ -136,7 +136,7 @@ def _sniff_content_type(head: bytes) -> str:
         return "application/octet-stream"
 
 
-def _verify_image(upload: UploadedFile) -> bool:
+def _verify_image(upload: UploadedFile[bytes]) -> bool:
     """Decode the image structure, so a JPEG header glued to junk is refused too."""
     from PIL import Image
 
@@ -151,17 +151,19 @@ def _verify_image(upload: UploadedFile) -> bool:
     return True
 
 
-def _verify_pdf(upload: UploadedFile) -> bool:
+def _verify_pdf(upload: UploadedFile[bytes]) -> bool:
     upload.seek(0)
     head = upload.read(5)
-    upload.seek(max(0, upload.size - 1024))
+    upload.seek(max(0, upload.size - 1024))  # type: ignore[operator]  # an upload has a size
     tail = upload.read()
     upload.seek(0)
     return head == b"%PDF-" and b"%%EOF" in tail
 
 
 @transaction.atomic
-def evidence_upload(*, uploaded_by: User, upload: UploadedFile, request: HttpRequest | None = None) -> EvidenceFile:
+def evidence_upload(
+    *, uploaded_by: User, upload: UploadedFile[bytes], request: HttpRequest | None = None
+) -> EvidenceFile:
     """Check a photo or scan by its content and size, then store it privately under MEDIA_ROOT.
 
     The same uploader sending the same bytes again gets the first record back.
@@ -503,7 +505,7 @@ def _family_death_benefit_sms(*, case: Case, pensioner: Pensioner, overpaid: Dec
         )
         if phone
     }
-    office = pensioner.region.parent.service_phone if pensioner.region.parent_id else ""
+    office = pensioner.region.parent.service_phone if pensioner.region.parent_id else ""  # type: ignore[union-attr]
     text = _(
         "Our condolences. The pension of %(name)s ended after the month of death. The family may claim the "
         "one-off funeral grant and survivor benefit and close the pension account at the social insurance "
@@ -511,7 +513,7 @@ def _family_death_benefit_sms(*, case: Case, pensioner: Pensioner, overpaid: Dec
     ) % {"name": pensioner.name, "hotline": office or settings.SERVICE_HOTLINE}
     if overpaid > 0:
         text += _(" %(amount)s yuan paid after the month of death must be returned.") % {"amount": overpaid}
-    for phone in sorted(phones):
+    for phone in sorted(phones):  # type: ignore[type-var]  # empty phones filtered out above
         _sms(to=phone, text=text, reason=f"death_benefits:{case.pk}:{phone}", pensioner_id=pensioner.pk)
 
 
@@ -762,7 +764,7 @@ def death_report_submit(
         DeathReport.Capacity.RELATIVE: Case.Source.RELATIVE,
         DeathReport.Capacity.VILLAGE_ASSISTANT: Case.Source.VILLAGE_REPORT,
         DeathReport.Capacity.STAFF: Case.Source.STAFF,
-    }[capacity]
+    }[capacity]  # type: ignore[index]  # capacity is a Capacity value
     try:
         with transaction.atomic():
             case = case_open(
@@ -898,7 +900,7 @@ def _item_case(
 ) -> Case:
     case = case_open(
         pensioner=item.pensioner,
-        category=EVENT_CATEGORY[item.event],
+        category=EVENT_CATEGORY[item.event],  # type: ignore[index]  # a MonthlyReportItem.Event value
         source=Case.Source.VILLAGE_REPORT,
         opened_by=actor,
         summary=_("Village report %(period)s: %(event)s")
@@ -1217,7 +1219,7 @@ def _reported_date_of_death(case: Case) -> datetime.date | None:
         report.get("date_of_death") or (report.get("event_date") if report.get("event") == "death" else None)
         for report in case.details.get("reports", [])
     } - {None}
-    return datetime.date.fromisoformat(dates.pop()) if len(dates) == 1 else None
+    return datetime.date.fromisoformat(dates.pop()) if len(dates) == 1 else None  # type: ignore[arg-type]
 
 
 @transaction.atomic

@@ -119,10 +119,11 @@ def callback_requests_in_scope(*, actor: User) -> QuerySet[CallbackRequest]:
     queryset = CallbackRequest.objects.select_related("region", "pensioner", "user", "handled_by")
     if actor.is_superuser:
         return queryset
-    if not user_is_staff_member(actor) or actor.region_id is None:
+    region = actor.region
+    if not user_is_staff_member(actor) or region is None:
         return CallbackRequest.objects.none()
-    scope = region_subtree_q(actor.region)
-    if actor.region.level <= Region.Level.CITY:
+    scope = region_subtree_q(region)
+    if region.level <= Region.Level.CITY:
         # Requests from numbers we cannot place (unknown SMS senders) go to city and province staff.
         scope |= Q(region__isnull=True)
     return queryset.filter(scope)

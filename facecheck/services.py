@@ -13,11 +13,13 @@ import datetime
 import hashlib
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -51,7 +53,7 @@ logger = logging.getLogger(__name__)
 def face_engine() -> FaceEngine:
     """The loaded engine, or a 503 the app can show ("use another way for now")."""
     try:
-        engine = get_engine()
+        engine: FaceEngine = get_engine()
         engine.thresholds()
     except FaceModelConfigError as exc:
         logger.error("face models unusable: %s", exc)
@@ -59,14 +61,14 @@ def face_engine() -> FaceEngine:
     return engine
 
 
-def _jpeg(bgr: np.ndarray) -> ContentFile:
+def _jpeg(bgr: npt.NDArray[np.uint8]) -> ContentFile[bytes]:
     """Photos are kept as plain JPEG: one format staff can open, and no EXIF (GPS) carried over."""
     buffer = io.BytesIO()
     Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).save(buffer, format="JPEG", quality=90)
     return ContentFile(buffer.getvalue(), name="face.jpg")
 
 
-def _vector_bytes(vector: np.ndarray) -> bytes:
+def _vector_bytes(vector: npt.NDArray[Any]) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
@@ -82,7 +84,7 @@ def _second_fields(engine: FaceEngine, result: FaceResult) -> dict[str, Any]:
 # --- Enrollment ------------------------------------------------------------------------------
 
 
-def _analyze_photo(engine: FaceEngine, image: bytes) -> tuple[FaceResult, np.ndarray]:
+def _analyze_photo(engine: FaceEngine, image: bytes) -> tuple[FaceResult, npt.NDArray[np.uint8]]:
     result = engine.analyze_bytes(image)
     return result, result.source_bgr if result.source_bgr is not None else np.zeros((1, 1, 3), np.uint8)
 
@@ -322,11 +324,10 @@ def _score_templates(
     for template in templates:
         primary = float(template.vector @ probe.embedding)
         second_vector = template.second_vector if template.second_model_id == second_id else None
-        score = matching.score_pair(
-            primary,
-            thresholds=thresholds,
-            second=(lambda v=second_vector: float(v @ probe.second(engine))) if second_vector is not None else None,
-        )
+        second: Callable[[], float] | None = None
+        if second_vector is not None:
+            second = lambda v=second_vector: float(v @ probe.second(engine))  # noqa: E731
+        score = matching.score_pair(primary, thresholds=thresholds, second=second)
         if template.kind == FaceTemplate.Kind.REFERENCE:
             reference_score = max(reference_score, primary)
         if best is None or score.score > best[0].score:

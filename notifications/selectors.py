@@ -13,6 +13,7 @@ import datetime
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 from django.apps import apps
 from django.conf import settings
@@ -183,7 +184,7 @@ def relative_phones(*, pensioner_ids: Iterable[int]) -> dict[int, list[tuple[int
         relative__is_active=True,
     ).values_list("pensioner_id", "relative_id", "relative__phone")
     for pensioner_id, user_id, phone in rows.order_by("pensioner_id", "relative_id"):
-        found[pensioner_id].append((user_id, phone))
+        found[pensioner_id].append((user_id, cast(str, phone)))  # phone__isnull=False above
     return found
 
 
@@ -197,5 +198,5 @@ def village_assistant_phones(*, village_ids: Iterable[int]) -> dict[int, list[tu
         village_id__in=ids, user__phone__isnull=False, user__is_active=True
     ).values_list("village_id", "user_id", "user__phone")
     for village_id, user_id, phone in rows.order_by("village_id", "user_id"):
-        found[village_id].append((user_id, phone))
+        found[village_id].append((user_id, cast(str, phone)))  # phone__isnull=False above
     return found

@@ -316,7 +316,7 @@ def _still_applies(rows: list[SmsOutbox], now: datetime.datetime) -> dict[int, t
         elif row.kind == SmsKind.REMINDER and row.recipient in opted_out:
             verdicts[row.pk] = (Status.OPTED_OUT, "recipient_opted_out")
         elif row.pk in tied:
-            state = states.get(row.pensioner_id)
+            state = states.get(row.pensioner_id)  # type: ignore[arg-type]  # tied rows have a pensioner
             if state is None or not _STATE_CHECKS[row.template](row, *state):
                 verdicts[row.pk] = (Status.CANCELLED, "no_longer_applies")
     return verdicts
@@ -463,7 +463,7 @@ def sms_outbox_sweep(*, backend: SmsBackend | None = None, now: datetime.datetim
     result = SweepResult()
     stuck = SmsOutbox.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).order_by("pk")[:1000]
     for row in stuck:
-        found = backend.lookup(_message(row), since=row.claimed_at)
+        found = backend.lookup(_message(row), since=row.claimed_at)  # type: ignore[arg-type]  # set when SENDING
         mine = SmsOutbox.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=row.claim_token)
         if found == Lookup.UNKNOWN:
             result.failed_unknown += mine.update(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and run everything CI runs: lint, migration check, OpenAPI check, the suite on SQLite and on
+# Set up and run everything CI runs: lint, types, migration check, OpenAPI check, the suite on SQLite and on
 # PostgreSQL. TEST_POSTGRES_URL picks the server (default: local trust auth). Extra args go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ export DJANGO_SETTINGS_MODULE=backend.settings_test
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== mypy"
+.venv/bin/mypy
 echo "== migrations and OpenAPI schema"
 .venv/bin/python manage.py makemigrations --check --dry-run -v1
 .venv/bin/python manage.py spectacular --validate --fail-on-warn --file /dev/null
