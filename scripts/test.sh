@@ -43,3 +43,6 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "== Redis not reachable at $REDIS_URL: skipped the Redis run (CI runs it)."
 fi
+
+echo "== make demo stops cleanly on SIGTERM to its process group"
+scripts/check_demo_stop.sh
