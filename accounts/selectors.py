@@ -23,7 +23,7 @@ def user_roles(user: User) -> frozenset[str]:
         cached = frozenset(user.groups.values_list("name", flat=True))
         if user.is_superuser:
             cached = cached | {Role.ADMIN}
-        user._role_cache = cached
+        user._role_cache = cached  # type: ignore[attr-defined]  # a per-request cache, not a field
     return cached
 
 
@@ -110,7 +110,7 @@ def scope_q(*, actor: User, capability: Capability = Capability.READ_STATUS, pat
     if Relationship.STAFF in allowed and roles & STAFF_ROLES:
         if actor.is_superuser:
             return Q(), False
-        if actor.region_id is not None:
+        if actor.region is not None:
             scope |= region_subtree_q(actor.region, field=_join(path, "region"))
     return scope, joins_many
 
@@ -168,7 +168,7 @@ def relationships_to(*, actor: User, pensioner: Pensioner) -> frozenset[Relation
     if Role.VILLAGE_ASSISTANT in roles and actor.village_assignments.filter(village_id=pensioner.region_id).exists():
         found.add(Relationship.VILLAGE_ASSISTANT)
     if roles & STAFF_ROLES and (
-        actor.is_superuser or (actor.region_id is not None and pensioner.region.code.startswith(actor.region.prefix))
+        actor.is_superuser or (actor.region is not None and pensioner.region.code.startswith(actor.region.prefix))
     ):
         found.add(Relationship.STAFF)
     return frozenset(found)

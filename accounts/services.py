@@ -274,7 +274,7 @@ def token_revoke(*, user: User, token_key: str, request: HttpRequest | None = No
 def token_revoke_all(*, user: User, request: HttpRequest | None = None) -> int:
     deleted, _rows = AuthToken.objects.filter(user=user).delete()
     audit_record(actor=user, action="auth.logout_all", target=user, request=request, details={"count": deleted})
-    return deleted
+    return int(deleted)
 
 
 # --- Relative links ------------------------------------------------------------------------

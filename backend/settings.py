@@ -7,9 +7,10 @@ A production deployment sets ``DEBUG=False`` and must then provide ``SECRET_KEY`
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -25,17 +26,18 @@ DEBUG = env.bool("DEBUG", default=True)
 
 
 def _secret_key() -> str:
-    """A dev key is generated once into var/ so sessions survive restarts; production must set one."""
+    """Production must set one. In DEBUG: the random key scripts/setup.sh wrote into var/, so sessions survive
+    restarts; without it (setup not run) a key derived from the checkout's path, marked insecure so that
+    ``check --deploy`` flags it. Importing settings never writes a file."""
     key = env.str("SECRET_KEY", default="")
     if key:
         return key
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     key_file = BASE_DIR / "var" / "dev-secret-key"
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    return "django-insecure-" + hashlib.sha256(f"pension-dev-key:{BASE_DIR}".encode()).hexdigest()
 
 
 SECRET_KEY = _secret_key()
@@ -98,7 +100,7 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    # var/ (the SQLite file's folder) is created by scripts/setup.sh, not here: importing settings writes nothing.
     # IMMEDIATE makes concurrent writers (web + django-q2 ORM broker) wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -131,8 +133,7 @@ LOCALE_PATHS = [BASE_DIR / "backend" / "locale"]
 
 # --- Files --------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = BASE_DIR / "var" / "static"  # created by scripts/setup.sh (collectstatic in production)
 # Evidence and face photos: private, never served by URL; staff read them through views that check scope.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
@@ -143,7 +144,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- API ----------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -251,6 +252,8 @@ _FACECHECK_SECOND_DEV = BASE_DIR.parent / "shared" / "models" / "alternatives" /
 FACECHECK_SECOND_RECOGNIZER_FILE = env.str(
     "FACECHECK_SECOND_RECOGNIZER_FILE", default=str(_FACECHECK_SECOND_DEV) if _FACECHECK_SECOND_DEV.is_file() else ""
 )
+# Overrides of facecheck.engine.config.QualityLimits fields (blur, size, pose...); {} keeps the engine's own.
+FACECHECK_QUALITY: dict[str, float] = {}
 FACECHECK_DET_SIZE = env.int("FACECHECK_DET_SIZE", default=640)
 FACECHECK_ORT_THREADS = env.int("FACECHECK_ORT_THREADS", default=0)  # 0: one per core
 FACECHECK_MAX_UPLOAD_BYTES = env.int("FACECHECK_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
@@ -275,7 +278,7 @@ FACECHECK_THRESHOLDS = {
         "fusion_high": 0.55,
     },
 }
-FACECHECK_DAILY_ATTEMPTS = env.int("FACECHECK_DAILY_ATTEMPTS", default=5)  # compared selfies per pensioner per day
+FACECHECK_DAILY_ATTEMPTS: int = env.int("FACECHECK_DAILY_ATTEMPTS", default=5)  # compared selfies per pensioner per day
 FACECHECK_DAILY_SUBMISSIONS = env.int("FACECHECK_DAILY_SUBMISSIONS", default=20)  # incl. unusable photos
 FACECHECK_PHASH_MAX_DISTANCE = env.int("FACECHECK_PHASH_MAX_DISTANCE", default=6)  # of 64 bits: "same picture"
 FACECHECK_FACE_PHASH_MAX_DISTANCE = env.int("FACECHECK_FACE_PHASH_MAX_DISTANCE", default=4)  # face crop: review
@@ -320,7 +323,9 @@ SMS_OPT_OUT_KEYWORDS = env.list(
 )
 SMS_OPT_IN_KEYWORDS = env.list("SMS_OPT_IN_KEYWORDS", default=["DY", "订阅", "START", "UNSTOP"])
 # Schedules: reminder stages (days before the due date), grace before suspension, daily run time.
-SMS_REMINDER_STAGES = sorted(set(env.list("SMS_REMINDER_STAGES", cast=int, default=[30, 7, 1])), reverse=True)
+SMS_REMINDER_STAGES: list[int] = sorted(
+    set(env.list("SMS_REMINDER_STAGES", cast=int, default=[30, 7, 1])), reverse=True
+)
 OVERDUE_GRACE_DAYS = env.int("OVERDUE_GRACE_DAYS", default=30)
 NOTIFICATIONS_DAILY_CRON = env.str("NOTIFICATIONS_DAILY_CRON", default="30 7 * * *")
 NOTIFICATIONS_PLAN_CHUNK = env.int("NOTIFICATIONS_PLAN_CHUNK", default=2000)

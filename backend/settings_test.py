@@ -1,4 +1,4 @@
-"""Test settings: the embedded defaults plus in-memory SMS, synchronous django-q2 and fast hashing.
+"""Test settings: the embedded defaults plus in-memory SMS, synchronous django-q2, a local cache and fast hashing.
 
 The environment is set before the main settings module reads it; anything set explicitly in the
 environment (DATABASE_URL for the PostgreSQL run, say) still wins.
@@ -16,4 +16,6 @@ os.environ.setdefault("SMS_QUIET_HOURS_START", "")
 from backend.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A per-process cache, unless CACHE_URL is set explicitly (scripts/test.sh's Redis run sets it).
+if not os.environ.get("CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -301,7 +301,10 @@ def callback_request_create(
     )
     if user is not None:
         audit_record(
-            actor=user, action="chatbot.callback.request", target=callback, pensioner_id=pensioner and pensioner.pk
+            actor=user,
+            action="chatbot.callback.request",
+            target=callback,
+            pensioner_id=pensioner.pk if pensioner else None,
         )
     return callback
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Pensioner, User
 from accounts.selectors import pensioners_in_scope, user_is_staff_member
 from backend.api.errors import NotFoundError
 from facecheck.models import FaceAttempt, FaceTemplate
+
+_M = TypeVar("_M", bound=Model)
 
 
 def local_day_start(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -102,7 +105,7 @@ def _staff_pensioner_ids(actor: User) -> QuerySet[Pensioner]:
     return pensioners_in_scope(actor=actor)
 
 
-def _in_staff_scope(queryset: QuerySet, *, actor: User, **lookup: object):  # type: ignore[no-untyped-def]
+def _in_staff_scope(queryset: QuerySet[_M], *, actor: User, **lookup: object) -> _M:
     """The one row matching ``lookup`` whose pensioner is in the staff member's scope; 404 for anyone else."""
     found = queryset.filter(pensioner__in=_staff_pensioner_ids(actor), **lookup).select_related("pensioner").first()
     if found is None:

@@ -13,11 +13,13 @@ import datetime
 import hashlib
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -51,7 +53,7 @@ logger = logging.getLogger(__name__)
 def face_engine() -> FaceEngine:
     """The loaded engine, or a 503 the app can show ("use another way for now")."""
     try:
-        engine = get_engine()
+        engine: FaceEngine = get_engine()
         engine.thresholds()
     except FaceModelConfigError as exc:
         logger.error("face models unusable: %s", exc)
@@ -59,14 +61,14 @@ def face_engine() -> FaceEngine:
     return engine
 
 
-def _jpeg(bgr: np.ndarray) -> ContentFile:
+def _jpeg(bgr: npt.NDArray[np.uint8]) -> ContentFile[bytes]:
     """Photos are kept as plain JPEG: one format staff can open, and no EXIF (GPS) carried over."""
     buffer = io.BytesIO()
     Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).save(buffer, format="JPEG", quality=90)
     return ContentFile(buffer.getvalue(), name="face.jpg")
 
 
-def _vector_bytes(vector: np.ndarray) -> bytes:
+def _vector_bytes(vector: npt.NDArray[Any]) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
@@ -82,7 +84,7 @@ def _second_fields(engine: FaceEngine, result: FaceResult) -> dict[str, Any]:
 # --- Enrollment ------------------------------------------------------------------------------
 
 
-def _analyze_photo(engine: FaceEngine, image: bytes) -> tuple[FaceResult, np.ndarray]:
+def _analyze_photo(engine: FaceEngine, image: bytes) -> tuple[FaceResult, npt.NDArray[np.uint8]]:
     result = engine.analyze_bytes(image)
     return result, result.source_bgr if result.source_bgr is not None else np.zeros((1, 1, 3), np.uint8)
 
@@ -223,7 +225,7 @@ class VerifyOutcome:
 
 
 def _daily_limit() -> int:
-    return int(getattr(settings, "FACECHECK_DAILY_ATTEMPTS", 5))
+    return settings.FACECHECK_DAILY_ATTEMPTS
 
 
 def _limit_message() -> str:
@@ -280,8 +282,8 @@ def _is_replay(result: FaceResult, context: selectors.VerificationContext) -> tu
     face-crop hash alone is only a suspicion: two real selfies of one person can, rarely, come close
     (3 of 1,915 East-Asian and 5 of 1,078 LFW same-person pairs are within 6 bits).
     """
-    image_limit = int(getattr(settings, "FACECHECK_PHASH_MAX_DISTANCE", 6))
-    face_limit = int(getattr(settings, "FACECHECK_FACE_PHASH_MAX_DISTANCE", 4))
+    image_limit = settings.FACECHECK_PHASH_MAX_DISTANCE
+    face_limit = settings.FACECHECK_FACE_PHASH_MAX_DISTANCE
     if context.same_bytes_elsewhere:
         return "replay", "same_bytes_other_pensioner"
     suspect = ""
@@ -297,7 +299,7 @@ def _is_replay(result: FaceResult, context: selectors.VerificationContext) -> tu
 
 def _previous_same_submission(*, actor: User, context: selectors.VerificationContext) -> FaceAttempt | None:
     """An app retrying the very same upload (lost connection) gets the first answer again."""
-    window = datetime.timedelta(seconds=int(getattr(settings, "FACECHECK_RETRY_WINDOW_SECONDS", 600)))
+    window = datetime.timedelta(seconds=settings.FACECHECK_RETRY_WINDOW_SECONDS)
     since = timezone.now() - window
     candidates = [
         a
@@ -322,11 +324,10 @@ def _score_templates(
     for template in templates:
         primary = float(template.vector @ probe.embedding)
         second_vector = template.second_vector if template.second_model_id == second_id else None
-        score = matching.score_pair(
-            primary,
-            thresholds=thresholds,
-            second=(lambda v=second_vector: float(v @ probe.second(engine))) if second_vector is not None else None,
-        )
+        second: Callable[[], float] | None = None
+        if second_vector is not None:
+            second = lambda v=second_vector: float(v @ probe.second(engine))  # noqa: E731
+        score = matching.score_pair(primary, thresholds=thresholds, second=second)
         if template.kind == FaceTemplate.Kind.REFERENCE:
             reference_score = max(reference_score, primary)
         if best is None or score.score > best[0].score:
@@ -350,7 +351,7 @@ def face_verify(
     base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
     context = selectors.verification_context(pensioner=pensioner, sha256=base["image_sha256"], model_id=engine.model_id)
     compared = context.compared_today
-    if compared >= limit or context.submitted_today >= int(getattr(settings, "FACECHECK_DAILY_SUBMISSIONS", 20)):
+    if compared >= limit or context.submitted_today >= settings.FACECHECK_DAILY_SUBMISSIONS:
         _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
     templates = context.templates
     if not templates:
@@ -546,7 +547,7 @@ def _ageing_template_add(
         second_model_id="",
         second_embedding=None,
     )
-    keep = int(getattr(settings, "FACECHECK_AGEING_MAX_TEMPLATES", 3))
+    keep = settings.FACECHECK_AGEING_MAX_TEMPLATES
     newest_first = sorted(active, key=lambda t: (t.created_at, t.pk), reverse=True)
     stale = [t.pk for t in newest_first[max(0, keep - 1) :]]
     if stale:

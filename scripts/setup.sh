@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Create .venv and install pinned requirements (idempotent). Usage: scripts/setup.sh [requirements file]
+# Create .venv and install the locked requirements (idempotent). Usage: scripts/setup.sh [lock file]
+# requirements.lock (runtime, `make demo`) or requirements-dev.lock (runtime + test tools, `make test`):
+# every indirect dependency is pinned there and installed with --no-deps, so two machines get the same set.
+# The lock files are generated from requirements*.txt by scripts/lock.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REQUIREMENTS="${1:-requirements.txt}"
+LOCK="${1:-requirements.lock}"
+LOCK="${LOCK%.txt}"
+LOCK="${LOCK%.lock}.lock"
 PYTHON="${PYTHON:-python3}"
 
 if ! command -v msgfmt >/dev/null 2>&1; then
@@ -17,10 +22,23 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)-$(basename "$REQUIREMENTS")"
+stamp=".venv/.installed-$(cat requirements.lock requirements-dev.lock | sha1sum | cut -c1-12)-$(basename "$LOCK")"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import django, rest_framework, django_q, twilio, insightface, onnxruntime" 
+  log="$(mktemp)"
+  if ! .venv/bin/pip install -q --disable-pip-version-check --no-deps -r "$LOCK" >"$log" 2>&1; then
+    grep -v "^WARNING: Location" "$log" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
+  .venv/bin/pip check --disable-pip-version-check
+  .venv/bin/python -c "import django, rest_framework, django_q, twilio, insightface, onnxruntime"
   touch "$stamp"
+fi
+# Local state: settings only read it (importing them writes nothing). A random development key, kept across
+# restarts so sessions survive; production sets SECRET_KEY instead.
+mkdir -p var/static
+if [ ! -s var/dev-secret-key ]; then
+  (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" >var/dev-secret-key)
 fi
 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=var -v0

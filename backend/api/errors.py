@@ -8,7 +8,7 @@ never has to parse two formats and never sees an HTML 500 page.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,19 +20,22 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
     """A domain rule said no. Services raise it; the API renders it."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "invalid"
     default_message = gettext_lazy("The request could not be processed.")
 
     def __init__(
         self,
-        message: str | None = None,
+        message: str | StrPromise | None = None,
         *,
         code: str | None = None,
         fields: dict[str, Any] | None = None,
@@ -129,10 +132,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 code, message = mapped_code, mapped_message
                 break
         headers = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        if auth_header := getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = auth_header
+        if wait := getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(wait))
         return Response(error_body(code, message or force_str(exc.detail)), status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__ if context else "?")

@@ -66,13 +66,13 @@ class EngineConfig:
         def opt_path(value: Any) -> Path | None:
             return Path(os.path.expanduser(str(value))) if value else None
 
-        quality = QualityLimits(**getattr(settings, "FACECHECK_QUALITY", {}))
+        quality = QualityLimits(**settings.FACECHECK_QUALITY)
         values: dict[str, Any] = {
             "model_dir": Path(os.path.expanduser(str(settings.FACECHECK_MODEL_DIR))),
-            "detector_file": opt_path(getattr(settings, "FACECHECK_DETECTOR_FILE", "")),
-            "second_recognizer_file": opt_path(getattr(settings, "FACECHECK_SECOND_RECOGNIZER_FILE", "")),
+            "detector_file": opt_path(settings.FACECHECK_DETECTOR_FILE),
+            "second_recognizer_file": opt_path(settings.FACECHECK_SECOND_RECOGNIZER_FILE),
             "quality": quality,
-            "thresholds": dict(getattr(settings, "FACECHECK_THRESHOLDS", {})),
+            "thresholds": dict(settings.FACECHECK_THRESHOLDS),
         }
         simple = {
             "det_size": "FACECHECK_DET_SIZE",

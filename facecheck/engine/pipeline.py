@@ -80,7 +80,7 @@ class FaceEngine:
         if table is None:
             from django.conf import settings
 
-            table = getattr(settings, "FACECHECK_THRESHOLDS", None) if settings.configured else None
+            table = settings.FACECHECK_THRESHOLDS if settings.configured else None
             table = table if table is not None else self.config.thresholds
         return thresholds_for(table, self.pack.recognizer_file, self.pack.second_file)
 
