@@ -143,7 +143,7 @@ def region_scope_q(*, actor: User, capability: Capability, path: str = "") -> Q:
     if Relationship.STAFF in allowed and roles & STAFF_ROLES:
         if actor.is_superuser:
             return Q()
-        if actor.region_id is not None:
+        if actor.region is not None:
             scope |= Q(**{_join(path, "code__startswith"): actor.region.prefix})
     return scope
 
@@ -243,7 +243,8 @@ def relative_phones(*, pensioner_ids: Iterable[int]) -> dict[int, list[tuple[int
         relative__is_active=True,
     ).values_list("pensioner_id", "relative_id", "relative__phone")
     for pensioner_id, user_id, phone in rows.order_by("pensioner_id", "relative_id"):
-        found[pensioner_id].append((user_id, phone))
+        if phone:
+            found[pensioner_id].append((user_id, phone))
     return found
 
 
@@ -257,5 +258,6 @@ def village_assistant_phones(*, village_ids: Iterable[int]) -> dict[int, list[tu
         village_id__in=ids, user__phone__isnull=False, user__is_active=True
     ).values_list("village_id", "user_id", "user__phone")
     for village_id, user_id, phone in rows.order_by("village_id", "user_id"):
-        found[village_id].append((user_id, phone))
+        if phone:
+            found[village_id].append((user_id, phone))
     return found

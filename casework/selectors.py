@@ -34,7 +34,7 @@ from casework.rules import (
     monthly_report_due_on,
     months_from,
 )
-from selfservice.selectors import with_monthly_total
+from selfservice.selectors import monthly_total_of
 
 
 def _any_of(*filters: Q) -> Q:
@@ -399,10 +399,7 @@ def resumption_checks(*, case: Case) -> dict[str, Any]:
     on_file = account.last4 if account else ""
     changed_during = bool(account and timezone.localdate(account.changed_at) >= since)
     amounts = {line.amount for line in held}
-    monthly_now = with_monthly_total(Pensioner.objects.filter(pk=pensioner.pk)).values_list("monthly_total", flat=True)[
-        0
-    ]
-    monthly_now = monthly_now or Decimal("0.00")
+    monthly_now = monthly_total_of(pensioner=pensioner)
     return {
         "suspended_since": since.isoformat(),
         "months_suspended": len(months_from(since, timezone.localdate())) - 1,

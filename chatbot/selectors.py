@@ -157,7 +157,7 @@ def callback_requests_in_scope(*, actor: User) -> QuerySet[CallbackRequest]:
     scope, _joins_many = scope_q(actor=actor, capability=Capability.CASEWORK)
     if not scope:
         return queryset  # an empty Q is scope_q's "everything" (a superuser)
-    if user_is_staff_member(actor) and actor.region_id is not None and actor.region.level <= Region.Level.CITY:
+    if user_is_staff_member(actor) and actor.region is not None and actor.region.level <= Region.Level.CITY:
         # Requests from numbers we cannot place (unknown SMS senders) go to city and province staff.
         scope |= Q(region__isnull=True)
     return queryset.filter(scope)

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-dev.lock
+scripts/browser_setup.sh  # Debian chromium, a Chinese font and axe-core for the browser tests
 export DJANGO_SETTINGS_MODULE=backend.settings_test
 
 echo "== ruff"

@@ -42,7 +42,7 @@ TRANSITIONS: dict[str, frozenset[tuple[str, str]]] = {
 }
 
 # What the person's summary says for a stopped benefit's reason.
-_SUMMARY_REASON = {
+_SUMMARY_REASON: dict[str, str] = {
     Reason.OVERDUE: Pensioner.SuspensionReason.OVERDUE,
     Reason.DEATH_REPORT: Pensioner.SuspensionReason.DEATH_REPORT,
     Reason.CASE: Pensioner.SuspensionReason.CASE,

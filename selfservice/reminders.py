@@ -218,7 +218,9 @@ STATE_CHECKS = {
 def cycle_messages_stale(rows: list[SmsOutbox]) -> set[int]:
     """Registered with the SMS transport: the rows whose pensioner certified, died or changed
     status since they were planned."""
-    states = selectors.pensioner_states_for_sms(pensioner_ids={row.pensioner_id_ref for row in rows})
+    states = selectors.pensioner_states_for_sms(
+        pensioner_ids={row.pensioner_id_ref for row in rows if row.pensioner_id_ref}
+    )
     stale: set[int] = set()
     for row in rows:
         if not row.pensioner_id_ref:

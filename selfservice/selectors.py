@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
@@ -330,3 +331,10 @@ def with_monthly_total(
         monthly_total=Sum("benefits__monthly_amount", filter=running),
         first_benefit_start=Min("benefits__start_date"),
     )
+
+
+def monthly_total_of(*, pensioner: Pensioner) -> Decimal:
+    """What the person's benefits that have not ended pay a month, together."""
+    running = [Benefit.Status.ACTIVE, Benefit.Status.HELD, Benefit.Status.SUSPENDED]
+    total = Benefit.objects.filter(pensioner=pensioner, status__in=running).aggregate(total=Sum("monthly_amount"))
+    return total["total"] or Decimal("0.00")

@@ -87,12 +87,12 @@ def ledger_run_month(
     )
     if pensioners is not None:
         queryset = queryset.filter(pk__in=[p.pk for p in pensioners])
-    queryset = with_monthly_total(queryset, started_before=month_add(period, 1)).filter(monthly_total__isnull=False)
+    queryset = with_monthly_total(queryset, started_before=month_add(period, 1))
     accounts = dict(PayeeAccount.objects.values_list("pensioner_id", "account_number"))
     existing = set(PaymentLedger.objects.filter(period=period).values_list("pensioner_id", flat=True))
     rows = []
     for pk, status, amount in queryset.values_list("pk", "benefit_status", "monthly_total").iterator(chunk_size=2000):
-        if pk in existing:
+        if pk in existing or amount is None:  # already paid, or no benefit running yet
             continue
         paid = status == Pensioner.BenefitStatus.ACTIVE
         rows.append(

@@ -420,7 +420,7 @@ def sms_outbox_sweep(*, backend: SmsBackend | None = None, now: datetime.datetim
     result = SweepResult()
     stuck = SmsOutbox.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).order_by("pk")[:1000]
     for row in stuck:
-        found = backend.lookup(_message(row), since=row.claimed_at)
+        found = backend.lookup(_message(row), since=row.claimed_at or cutoff)  # claimed_at is set when sending
         mine = SmsOutbox.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=row.claim_token)
         if found == Lookup.UNKNOWN:
             result.failed_unknown += mine.update(
