@@ -60,7 +60,7 @@ def main() -> None:
         if args.cv:
             rows = corpus[:]
             random.Random(0).shuffle(rows)
-            correct = 0
+            correct = 0.0
             for k in range(args.cv):
                 test = rows[k :: args.cv]
                 train = [r for i, r in enumerate(rows) if i % args.cv != k]

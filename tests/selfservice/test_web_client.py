@@ -148,7 +148,9 @@ def login(page, phone: str, sms_outbox) -> None:  # type: ignore[no-untyped-def]
     form.locator("input[name=phone]").fill(phone.removeprefix("+86"))
     form.locator("button[type=submit]").click()
     code_screen = screen(page, "code")
-    code = re.search(r"\d{6}", sms_outbox[-1].text).group(0)
+    found = re.search(r"\d{6}", sms_outbox[-1].text)
+    assert found is not None, sms_outbox[-1].text
+    code = found.group(0)
     code_screen.locator("input[name=code]").fill(code)
     code_screen.locator("button[type=submit]").click()
     screen(page, "home")
