@@ -37,13 +37,17 @@ from chatbot.commands import (
 from chatbot.flows import certify, death_report, fallback, general, handoff, people, relative_link, status
 from chatbot.flows.context import Context, State, confident, is_bare_yes
 from chatbot.models import Conversation
-from chatbot.nlu.classifier import Prediction, get_classifier
+from chatbot.nlu.classifier import Prediction
 from chatbot.nlu.intents import Intent
+from chatbot.nlu.needs import detect_needs
+from chatbot.nlu.sms import check_sms
 from chatbot.payloads import Kind, Payload
-from chatbot.replies import Reply
+from chatbot.replies import Reply, intent_button
 from chatbot.selectors import Audience
 
 Step = Reply | Command
+# A pasted notice is a few sentences long; "您好" alone is a greeting, not a notice.
+PASTED_MIN_CHARS = 20
 
 
 @dataclass
@@ -126,7 +130,8 @@ class Dialogue:
             if turn is not None:
                 return turn
         ctx = self.ctx
-        prediction = get_classifier().predict(text)
+        needs = detect_needs(text)
+        prediction = needs.main
 
         def understood(reply: Reply) -> Turn:
             return Turn(reply, prediction.intent, prediction.confidence, prediction.source)
@@ -146,11 +151,20 @@ class Dialogue:
         if people.foreign_id_number(ctx, prediction):
             ctx.misses = 0
             return understood(people.not_yours(ctx))
+        pasted = check_sms(prediction.text)
+        if pasted.is_notice and len(prediction.text.clean) >= PASTED_MIN_CHARS:
+            ctx.misses = 0
+            return understood(general.pasted_notice(ctx, pasted))
         if not confident(prediction):
             return understood(fallback.miss(ctx, prediction))
         ctx.misses = 0
         self.conversation.last_intent = prediction.intent
-        return understood(self._intent(Intent(prediction.intent), prediction))
+        reply = self._intent(Intent(prediction.intent), prediction)
+        if needs.second is not None and ctx.state == State.IDLE:
+            # Two needs in one message: answer the main one, offer the other as the first button.
+            offered = intent_button(Intent(needs.second))
+            reply.buttons = [offered, *(b for b in reply.buttons if b.payload != offered.payload)][:4]
+        return understood(reply)
 
     def _intent(self, intent: Intent, prediction: Prediction | None) -> Reply:
         if prediction is not None and prediction.text.has_url and intent in general.LINK_BAIT_INTENTS:

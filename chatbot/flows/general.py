@@ -14,6 +14,8 @@ from chatbot.flows.context import Context
 from chatbot.nlu.classifier import Prediction
 from chatbot.nlu.cues import CUES
 from chatbot.nlu.intents import Intent
+from chatbot.nlu.sms import Reason as SmsReason
+from chatbot.nlu.sms import SmsCheck, SmsVerdict
 from chatbot.replies import Reply, call_action, hotline, intent_button, main_buttons
 
 _FRAUD_RE = re.compile(CUES["fraud"])
@@ -63,6 +65,47 @@ def fraud_warning(ctx: Context) -> Reply:
         )
         % {"hotline": hotline()},
         [intent_button(Intent.CHECK_STATUS), intent_button(Intent.HUMAN)],
+        call_action(),
+    )
+
+
+def _scam_signs() -> dict[str, str]:
+    return {
+        SmsReason.LINK: _("it has a link to click"),
+        SmsReason.SECRETS: _("it asks for a bank card, password or verification code"),
+        SmsReason.MONEY: _("it asks you to pay or move money"),
+        SmsReason.THREAT: _("it threatens you with a deadline"),
+        SmsReason.LURE: _("it promises money waiting to be claimed"),
+        SmsReason.OTHER_CONTACT: _("it asks you to call another number or add a contact"),
+    }
+
+
+def pasted_notice(ctx: Context, check: SmsCheck) -> Reply:
+    """Someone pasted a text message they received: say plainly whether it is genuine."""
+    buttons = [intent_button(Intent.CHECK_STATUS), intent_button(Intent.HUMAN)]
+    if check.verdict == SmsVerdict.SCAM:
+        signs = _scam_signs()
+        why = "；".join(signs[reason] for reason in check.reasons if reason in signs)
+        text = _(
+            "This text is a scam: %(why)s. Do not click, pay or give any code. The social-insurance office "
+            "never asks for these. If unsure, call %(hotline)s."
+        ) % {"why": why, "hotline": hotline()}
+        return Reply(text, buttons, call_action())
+    if check.verdict == SmsVerdict.GENUINE:
+        return Reply(
+            _(
+                "This looks like a genuine notice: it says your certification was done from records and asks "
+                "nothing of you. You can check your status here."
+            ),
+            buttons,
+        )
+    return Reply(
+        _(
+            "I cannot tell whether this text is genuine. Do not click links or give any code; check your "
+            "status here or call %(hotline)s."
+        )
+        % {"hotline": hotline()},
+        buttons,
         call_action(),
     )
 
