@@ -18,8 +18,10 @@ import uuid
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner
-from accounts.selectors import Capability
+from accounts.roles import Role
+from accounts.selectors import Capability, user_is_staff_member, user_roles
 from backend.formats import plain_date
+from casework.selectors import ReportState, assistant_villages, monthly_report_status, reporting_period_now
 from chatbot.commands import DeathReportRefused, DeathReportSubmitted, SubmitDeathReport
 from chatbot.flows import fallback, people
 from chatbot.flows.context import Context, State, confident, yes_no
@@ -63,8 +65,50 @@ def place_in(text: str) -> str | None:
     return _("in hospital") if institution == "医院" else institution
 
 
+def _for_assistant(ctx: Context) -> Reply | None:
+    """A village assistant reports deaths in their villages from the app's death report screen, and
+    lists them in the monthly report: say so, with this month's report state, not "call 12333"."""
+    user = ctx.audience.user
+    if user is None or Role.VILLAGE_ASSISTANT not in user_roles(user):
+        return None
+    period = reporting_period_now(ctx.today)
+    statuses = monthly_report_status(villages=assistant_villages(actor=user), period=period, today=ctx.today)
+    states = {
+        ReportState.ON_TIME: _("filed"),
+        ReportState.LATE: _("filed late"),
+        ReportState.MISSING: _("not filed, overdue"),
+        ReportState.NOT_DUE: _("not filed yet, due %(date)s"),
+    }
+    lines = "；".join(
+        f"{status.village.name}：{states[status.state] % {'date': plain_date(status.due_on)}}" for status in statuses
+    )
+    return Reply(
+        _(
+            "As village assistant, report a death in your villages on the app's death report screen, with a "
+            "photo of the certificate, and list it in the monthly report. Reports for %(month)s: %(lines)s."
+        )
+        % {"month": f"{period.year}年{period.month}月", "lines": lines or _("no village assigned")},
+        [intent_button(Intent.HOW_TO_CERTIFY), callback_button()],
+    )
+
+
+def _for_staff(ctx: Context) -> Reply | None:
+    user = ctx.audience.user
+    if user is None or not user_is_staff_member(user):
+        return None
+    return Reply(
+        _(
+            "Staff record and handle death reports in the back office (case list, category suspected death), "
+            "with two-level approval."
+        ),
+        main_buttons(),
+    )
+
+
 def start(ctx: Context, prediction: Prediction | None) -> Reply:
     reportable = ctx.audience.people_who_may(Capability.REPORT_DEATH)
+    if not reportable and (role_reply := _for_assistant(ctx) or _for_staff(ctx)) is not None:
+        return role_reply
     if ctx.audience.user is None or not reportable:
         return Reply(
             _(

@@ -45,3 +45,22 @@ def test_a_short_greeting_is_not_a_pasted_text(family, chat_as) -> None:
     chat = chat_as(family.mother_user)
     chat.say("您好")
     assert chat.last["intent"] == "greeting"
+
+
+def test_a_village_assistant_asking_about_a_death_is_led_to_the_report_screen(family, chat_as) -> None:
+    from tests.factories import VillageAssignmentFactory, village_in
+
+    assistant = VillageAssignmentFactory(village=village_in("360102", 41)).user
+    chat = chat_as(assistant)
+    chat.say("村里有个老人去世了怎么报")
+    assert "协办员" in chat.text and "月度报告" in chat.text
+    assert "12333" not in chat.text
+
+
+def test_staff_asking_about_a_death_get_a_pointer_to_the_back_office(family, chat_as) -> None:
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    chat = chat_as(UserFactory(roles=[Role.CASEWORKER]))
+    chat.say("有人去世了怎么报")
+    assert "管理后台" in chat.text
