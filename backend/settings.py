@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "notifications",
     "facecheck",
     "chatbot",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
