@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Pensioner, Region, User
 from accounts.selectors import Capability, region_scope_q, scoped, user_is_staff_member
 from backend.api.errors import NotFoundError
-from casework.models import OPEN_STATUSES, Case
+from casework.models import OPEN_STATUSES, Case, MonthlyReport
 from casework.rules import month_add, month_start, monthly_report_due_on
-from casework.selectors import ReportState, monthly_report_status
+from casework.selectors import ReportState
 from facecheck.models import FaceAttempt
 from selfservice.models import Certification
 
@@ -272,31 +272,49 @@ def report_compliance(
     *, actor: User, area: Area, period: datetime.date, today: datetime.date | None = None
 ) -> ReportTable:
     """Villages per child region whose report for ``period`` came on time, late, not at all (past
-    the due date) or not yet, and how many were zero reports (casework's ``monthly_report_status``)."""
+    the due date) or not yet, and how many were zero reports.
+
+    The same states as casework's ``monthly_report_status`` (a test holds them equal), counted in
+    two grouped queries instead of one object per village: a province has tens of thousands.
+    """
+    today = today or timezone.localdate()
     period = month_start(period)
-    villages = Region.objects.filter(region_scope_q(actor=actor, capability=Capability.CASEWORK))
+    due_on = monthly_report_due_on(period)
+    villages = Region.objects.filter(region_scope_q(actor=actor, capability=Capability.CASEWORK)).filter(
+        level=Region.Level.VILLAGE
+    )
     if area.prefix:
         villages = villages.filter(code__startswith=area.prefix)
-    rows: dict[str, ReportRow] = {}
-    for status in monthly_report_status(villages=villages, period=period, today=today):
-        prefix = area.child_of(status.village.code)
-        row = rows.get(prefix) or rows.setdefault(prefix, ReportRow(**vars(RegionRow.of(area, prefix))))
-        row.villages += 1
-        setattr(row, status.state.value, getattr(row, status.state.value) + 1)
-        if status.report is not None and status.report.is_zero:
-            row.zero += 1
-        if area.child_length == Region.PREFIX_LENGTH[Region.Level.VILLAGE]:
-            row.state = status.state.value
+    per_child = dict(
+        villages.order_by()
+        .annotate(child=Substr("code", 1, area.child_length))
+        .values_list("child")
+        .annotate(n=Count("pk"))
+    )
+    late = Q(first_submitted_at__gte=_local_start(due_on + datetime.timedelta(days=1)))
+    filed = {
+        row.pop("child"): row
+        for row in MonthlyReport.objects.filter(village__in=villages, period=period, is_current=True)
+        .order_by()
+        .annotate(child=Substr("village__code", 1, area.child_length))
+        .values("child")
+        .annotate(filed=Count("pk"), late=Count("pk", filter=late), zero=Count("pk", filter=Q(is_zero=True)))
+    }
+    rows = []
     total = ReportRow(code=area.code, name=area.region.name if area.region else "", level=None)
-    for row in rows.values():
+    for prefix in sorted(per_child):
+        counts = filed.get(prefix, {"filed": 0, "late": 0, "zero": 0})
+        row = ReportRow(**vars(RegionRow.of(area, prefix)), villages=per_child[prefix])
+        row.late, row.zero = counts["late"], counts["zero"]
+        row.on_time = counts["filed"] - counts["late"]
+        unfiled = row.villages - counts["filed"]
+        row.missing, row.not_due = (unfiled, 0) if today > due_on else (0, unfiled)
+        if area.child_length == Region.PREFIX_LENGTH[Region.Level.VILLAGE]:
+            row.state = next(s.value for s in ReportState if getattr(row, s.value))
+        rows.append(row)
         for name in ("villages", *(s.value for s in ReportState), "zero"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
-    return ReportTable(
-        period=period,
-        due_on=monthly_report_due_on(period),
-        rows=sorted(rows.values(), key=lambda r: r.code),
-        total=total,
-    )
+    return ReportTable(period=period, due_on=due_on, rows=rows, total=total)
 
 
 # --- Open cases by category and age ------------------------------------------------------------

@@ -198,3 +198,19 @@ def test_face_outcomes_rates_over_compared_photos_and_top_refusal_reasons(county
 def test_face_outcomes_with_no_attempts_have_no_rates(county):
     found = selectors.face_outcomes(actor=county.staff, area=area(county), since=timezone.localdate())
     assert (found.compared, found.accept_rate, found.reasons) == (0, None, [])
+
+
+def test_report_states_are_casework_monthly_report_status(county):
+    from casework.selectors import monthly_report_status
+
+    period = month_add(county.today, -1)
+    data.report(county.villages[data.VILLAGE_A1], period, late=True)
+    data.report(county.villages[data.VILLAGE_B1], period, zero=True)
+    for today in (county.today, period, month_add(period, 2)):  # before, maybe at, and after the due date
+        found = selectors.report_compliance(
+            actor=county.staff, area=area(county, data.TOWNSHIP_A), period=period, today=today
+        )
+        expected = monthly_report_status(
+            villages=county.villages[data.VILLAGE_A1].parent.children.all(), period=period, today=today
+        )
+        assert {row.code: row.state for row in found.rows} == {s.village.code: s.state.value for s in expected}
