@@ -27,6 +27,21 @@ VILLAGE_B1 = "360102002001"
 OTHER_VILLAGE = "360121001001"  # another county of the same city
 
 
+NAMES = {
+    "360000000000": "江西省",
+    "360100000000": "南昌市",
+    COUNTY: "东湖区",
+    TOWNSHIP_A: "豫章街道",
+    TOWNSHIP_B: "董家窑街道",
+    VILLAGE_A1: "墩子塘社区",
+    VILLAGE_A2: "彭家桥社区",
+    VILLAGE_B1: "青山路社区",
+    "360121000000": "南昌县",
+    "360121001000": "莲塘镇",
+    OTHER_VILLAGE: "向阳村",
+}
+
+
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
@@ -65,6 +80,9 @@ def build_county() -> County:
     today = timezone.localdate()
     region(COUNTY)
     villages = {code: region(code) for code in (VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, OTHER_VILLAGE)}
+    for code, name in NAMES.items():
+        Region.objects.filter(code=code).update(name=name)
+    villages = {code: Region.objects.get(code=code) for code in villages}
     a1, a2, b1, other = (villages[c] for c in (VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, OTHER_VILLAGE))
 
     certify(person(a1), "silent", 10)
