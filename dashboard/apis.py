@@ -38,7 +38,8 @@ def stats_responses(output: type[serializers.Serializer]) -> dict[Any, Any]:
     return {
         (200, "application/json"): output,
         (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the rows as CSV, with a header line"),
-        **ERROR_RESPONSES,
+        # Errors are always the JSON error shape, also on the CSV routes.
+        **{(status, "application/json"): response for status, response in ERROR_RESPONSES.items()},
     }
 
 
@@ -72,6 +73,13 @@ class StatsApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         region = serializers.RegexField(r"^[0-9]{12}$", required=False, help_text=REGION_HELP)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """Errors answer the JSON error shape whatever format was asked for (a client parses one shape)."""
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def filters(self, request: Request) -> dict[str, Any]:
         return query(self.FilterSerializer, request)

@@ -12,8 +12,8 @@ from rest_framework.renderers import BaseRenderer
 class CsvRenderer(BaseRenderer):
     """The response's ``rows`` as CSV (UTF-8 with a byte-order mark, which Excel needs for Chinese).
 
-    Columns are the view's ``csv_columns`` (so an empty table still has its header line). Anything
-    without ``rows`` (an error) is written as one line of its own keys.
+    Columns are the view's ``csv_columns`` (so an empty table still has its header line). Errors
+    never come here: the stats views answer them as JSON.
     """
 
     media_type = "text/csv"
@@ -23,13 +23,9 @@ class CsvRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         context = renderer_context or {}
         view, response = context.get("view"), context.get("response")
-        if isinstance(data, dict) and "rows" in data:
-            rows, columns = data["rows"], list(getattr(view, "csv_columns", ()))
-            if response is not None and response.status_code < 400:
-                name = getattr(view, "csv_name", "stats")
-                response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        else:
-            rows, columns = [data or {}], list((data or {}).keys())
+        rows, columns = data["rows"], list(getattr(view, "csv_columns", ()))
+        if response is not None:
+            response["Content-Disposition"] = f'attachment; filename="{getattr(view, "csv_name", "stats")}.csv"'
         if not columns and rows:
             columns = list(rows[0].keys())
         buffer = io.StringIO()

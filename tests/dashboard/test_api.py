@@ -119,6 +119,15 @@ def test_bad_parameters_answer_the_error_shape(staff_client):
     assert set(response.json()["fields"]) == {"period", "region"}
 
 
+@pytest.mark.parametrize("url", ["/api/v1/stats/reports.csv", "/api/v1/stats/reports?format=csv"])
+def test_errors_on_csv_routes_answer_the_json_error_shape(staff_client, url):
+    response = staff_client.get(url, {"period": "2026-13"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "invalid"
+    assert "period" in response.json()["fields"]
+
+
 def test_a_period_starting_in_the_future_is_refused(staff_client):
     tomorrow = (timezone.localdate() + timezone.timedelta(days=1)).isoformat()
     response = staff_client.get("/api/v1/stats/facecheck", {"since": tomorrow})
