@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "notifications",
     "facecheck",
     "chatbot",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -13,12 +13,14 @@ api_v1 = [
     path("", include("notifications.urls")),
     path("", include("facecheck.urls")),
     path("", include("chatbot.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("m/", include("selfservice.web")),
+    path("staff/dashboard/", include("dashboard.web")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

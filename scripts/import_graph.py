@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("selfservice",),  # certification and benefit core
     ("casework",),
     ("facecheck", "chatbot"),
+    ("dashboard",),  # staff figures: reads facecheck too, so it sits above it
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 
