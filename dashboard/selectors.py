@@ -6,10 +6,12 @@ one grouped query, so it stays fast on a province's millions of pensioners (docs
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,8 @@ from selfservice.models import Certification
 METHODS: tuple[str, ...] = tuple(Certification.Method.values)
 
 # --- The area looked at ------------------------------------------------------------------------
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -97,11 +101,16 @@ def dashboard_area(*, actor: User, region_code: str | None = None) -> Area:
     )
 
 
+def _rows_by(grouped: Iterable[Mapping[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    """Grouped ``values()`` rows keyed by their group column (the column itself left out)."""
+    return {str(row[key]): {name: value for name, value in row.items() if name != key} for row in grouped}
+
+
 def _local_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _in_area(queryset: QuerySet, *, actor: User, area: Area, path: str) -> QuerySet:
+def _in_area(queryset: QuerySet[_M], *, actor: User, area: Area, path: str) -> QuerySet[_M]:
     """Scoped for case work, then narrowed to the area (``path`` leads to the Pensioner)."""
     queryset = scoped(queryset, actor=actor, capability=Capability.CASEWORK, path=path)
     if area.prefix:
@@ -195,7 +204,7 @@ def certification_by_region(
             suspended=Count("pk", filter=Q(benefit_status=status.SUSPENDED)),
         )
     )
-    found = {row.pop("child"): row for row in grouped}
+    found = _rows_by(grouped, "child")
     rows = []
     for prefix in sorted(set(area.children) | set(found)):
         row = CertificationRow(**vars(RegionRow.of(area, prefix)), **found.get(prefix, {}))
@@ -292,14 +301,14 @@ def report_compliance(
         .annotate(n=Count("pk"))
     )
     late = Q(first_submitted_at__gte=_local_start(due_on + datetime.timedelta(days=1)))
-    filed = {
-        row.pop("child"): row
-        for row in MonthlyReport.objects.filter(village__in=villages, period=period, is_current=True)
+    filed = _rows_by(
+        MonthlyReport.objects.filter(village__in=villages, period=period, is_current=True)
         .order_by()
         .annotate(child=Substr("village__code", 1, area.child_length))
         .values("child")
-        .annotate(filed=Count("pk"), late=Count("pk", filter=late), zero=Count("pk", filter=Q(is_zero=True)))
-    }
+        .annotate(filed=Count("pk"), late=Count("pk", filter=late), zero=Count("pk", filter=Q(is_zero=True))),
+        "child",
+    )
     rows = []
     total = ReportRow(code=area.code, name=area.region.name if area.region else "", level=None)
     for prefix in sorted(per_child):
@@ -356,7 +365,7 @@ def open_cases(*, actor: User, area: Area, today: datetime.date | None = None) -
         .values("category")
         .annotate(total=Count("pk"), past_deadline=Count("pk", filter=Q(deadline__lt=today)), **buckets)
     )
-    found = {row.pop("category"): row for row in grouped}
+    found = _rows_by(grouped, "category")
     return [CaseRow(category=value, label=str(label), **found.get(value, {})) for value, label in Case.Category.choices]
 
 
