@@ -286,7 +286,7 @@ def _bad_input(case: str) -> tuple[bytes, str]:
         "20000x20000 png": lambda: (png_bomb(20_000, 20_000), errors.IMAGE_TOO_MANY_PIXELS),
         "no face": lambda: (encode(np.full((480, 640, 3), 90, dtype=np.uint8)), errors.FACE_NOT_FOUND),
         "two faces": lambda: (
-            encode(np.hstack([powell, load_rgb(SORKIN / "Aaron_Sorkin_0001.jpg")])),
+            encode(np.hstack([powell, np.ascontiguousarray(powell[:, ::-1])])),
             errors.FACE_MULTIPLE,
         ),
         "tiny face": lambda: (
