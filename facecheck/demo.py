@@ -1,5 +1,9 @@
 """Demo data of face certification: the demo pensioner's reference photo (discovered by
-``manage.py seed_demo``), so face certification can be tried at once."""
+``manage.py seed_demo``), so face certification can be tried at once.
+
+Repeatable: a rerun forgets the demo pensioner's earlier face attempts (and the ageing templates they
+left), so the photo the README tells people to send is not answered as a replay of yesterday's try.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from django.conf import settings
 
 from accounts.models import Pensioner
 from facecheck.engine.errors import FaceImageError, FaceModelsUnavailable
-from facecheck.models import FaceTemplate
+from facecheck.models import DuplicateFinding, FaceAttempt, FaceTemplate
 from facecheck.services import face_template_enroll
 
 DEMO_PENSIONER_PHONE = "+8613800000001"
@@ -26,7 +30,27 @@ def seed_demo(*, today: datetime.date, options: dict[str, Any], stdout: Any) -> 
     photo = options.get("face_photo")
     if photo is None:
         photo = str(DEMO_FACE_DIR / "cn_chenxing_01.jpg")
-    return [f"Face certification for the pensioner: {_enroll(photo)}"]
+    cleared = _forget_earlier_attempts()
+    note = f"Face certification for the pensioner: {_enroll(photo)}"
+    if cleared:
+        note += f"\n  ({cleared} face attempt(s) of earlier demo runs forgotten, so the photos can be sent again)"
+    return [note]
+
+
+def _forget_earlier_attempts() -> int:
+    """Delete the demo pensioner's face attempts and the ageing templates they created (demo data only)."""
+    pensioner = Pensioner.objects.filter(phone=DEMO_PENSIONER_PHONE).first()
+    if pensioner is None:
+        return 0
+    attempts = FaceAttempt.objects.filter(pensioner=pensioner)
+    ageing = FaceTemplate.objects.filter(pensioner=pensioner, attempt__isnull=False)
+    DuplicateFinding.objects.filter(template_a__in=ageing).delete()
+    DuplicateFinding.objects.filter(template_b__in=ageing).delete()
+    attempts.update(template=None)  # attempts and ageing templates point at each other (PROTECT)
+    ageing.delete()
+    for attempt in attempts.exclude(photo=""):
+        attempt.photo.delete(save=False)
+    return attempts.delete()[0]
 
 
 def _enroll(photo: str) -> str:
@@ -46,5 +70,5 @@ def _enroll(photo: str) -> str:
         f"  curl -X POST localhost:8000/api/v1/facecheck/verify -H 'Authorization: Bearer <token>' "
         f"-F image=@{DEMO_FACE_DIR / 'cn_chenxing_02.jpg'}\n"
         f"  (another photo of the same person: accepted; the enrolled photo itself: replay; "
-        f"someone else, e.g. {DEMO_OTHER_FACE}: rejected)"
+        f"someone else, e.g. {DEMO_OTHER_FACE}: rejected; once accepted, the rest of the day: already_certified)"
     )

@@ -10,10 +10,11 @@ from typing import TypeVar
 from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Pensioner, User
+from accounts.models import Pensioner, RelativeLink, User
 from accounts.selectors import pensioners_in_scope, user_is_staff_member
 from backend.api.errors import NotFoundError
 from facecheck.models import FaceAttempt, FaceTemplate
+from selfservice.models import Certification
 
 _M = TypeVar("_M", bound=Model)
 
@@ -39,6 +40,19 @@ def attempt_counts_today(*, pensioner: Pensioner) -> tuple[int, int]:
 
 def compared_attempts_today(*, pensioner: Pensioner) -> int:
     return attempt_counts_today(pensioner=pensioner)[0]
+
+
+def certified_today(*, pensioner: Pensioner) -> bool:
+    """A certification (any method) dated since the start of the local day: a face attempt adds nothing.
+
+    Per local day, like the attempt limit: someone certified minutes ago is told so instead of certifying
+    again and again, and a relative acting after the pensioner did it themselves is told the same.
+    """
+    return Certification.objects.filter(pensioner=pensioner, certified_at__gte=local_day_start()).exists()
+
+
+def has_approved_relative(*, pensioner: Pensioner) -> bool:
+    return RelativeLink.objects.filter(pensioner=pensioner, status=RelativeLink.Status.APPROVED).exists()
 
 
 @dataclass(frozen=True)

@@ -228,11 +228,40 @@ def _daily_limit() -> int:
     return settings.FACECHECK_DAILY_ATTEMPTS
 
 
-def _limit_message() -> str:
+def _limit_message(*, pensioner: Pensioner, method: str) -> str:
+    """Advice that can work for whoever reads it once the pensioner's compared attempts are used up.
+
+    The limit is per pensioner, so a relative's proxy attempt hits it too: the relative is never told
+    to ask a relative. The pensioner is pointed to a relative only if an approved link exists.
+    """
+    if method == FaceAttempt.Method.PROXY_FACE:
+        return _(
+            "Today's face certification attempts for %(name)s are used up. Please try again tomorrow, or "
+            "%(name)s can certify at the community service point or the social insurance counter "
+            "(hotline %(hotline)s; staff can also visit at home)."
+        ) % {"name": pensioner.name, "hotline": settings.SERVICE_HOTLINE}
+    if selectors.has_approved_relative(pensioner=pensioner):
+        return _(
+            "You have used all of today's face certification attempts. You can ask a linked relative to "
+            "certify for you in the app, certify at your community service point or the social insurance "
+            "counter, or try again tomorrow."
+        )
     return _(
-        "You have used all of today's face certification attempts. A linked relative can certify for you "
-        "in the app, or you can certify at your community service point."
-    )
+        "You have used all of today's face certification attempts. Please try again tomorrow, or certify at "
+        "your community service point or the social insurance counter (hotline %(hotline)s; staff can also "
+        "visit you at home)."
+    ) % {"hotline": settings.SERVICE_HOTLINE}
+
+
+def _already_certified_message(*, pensioner: Pensioner, method: str) -> str:
+    if method == FaceAttempt.Method.PROXY_FACE:
+        return _("%(name)s already certified today and is certified until %(date)s. Nothing to do now.") % {
+            "name": pensioner.name,
+            "date": plain_date(pensioner.next_due),
+        }
+    return _("You already certified today and are certified until %(date)s. Nothing to do now.") % {
+        "date": plain_date(pensioner.next_due)
+    }
 
 
 def _attempt_base(*, pensioner: Pensioner, actor: User, method: str, image: bytes) -> dict[str, Any]:
@@ -251,10 +280,12 @@ def _refuse_over_limit(*, pensioner: Pensioner, actor: User, method: str, image:
         result=FaceAttempt.Result.LIMITED,
         reason="daily_limit",
     )
-    raise ApplicationError(_limit_message(), code="face_attempts_exhausted", status_code=429)
+    raise ApplicationError(
+        _limit_message(pensioner=pensioner, method=method), code="face_attempts_exhausted", status_code=429
+    )
 
 
-def _message(result: str, *, left: int, pensioner: Pensioner) -> str:
+def _message(result: str, *, left: int, pensioner: Pensioner, method: str) -> str:
     if result == FaceAttempt.Result.ACCEPTED:
         return _("Certification successful. Your next certification is due by %(date)s.") % {
             "date": plain_date(pensioner.next_due)
@@ -267,7 +298,7 @@ def _message(result: str, *, left: int, pensioner: Pensioner) -> str:
     if result == FaceAttempt.Result.REPLAY:
         return _("Please take a new photo now with the phone camera; earlier photos cannot be used.")
     if left <= 0:
-        return _limit_message()
+        return _limit_message(pensioner=pensioner, method=method)
     return _(
         "The photo did not match the photo on file. Face the camera in good light and try again "
         "(%(left)s attempts left today)."
@@ -351,6 +382,24 @@ def face_verify(
     base = _attempt_base(pensioner=pensioner, actor=actor, method=method, image=image)
     context = selectors.verification_context(pensioner=pensioner, sha256=base["image_sha256"], model_id=engine.model_id)
     compared = context.compared_today
+    if selectors.certified_today(pensioner=pensioner):
+        # Nothing to do: no attempt is spent and no second certification recorded. An app retrying the
+        # upload that certified (lost answer) still gets that first answer back.
+        previous = _previous_same_submission(actor=actor, context=context)
+        if previous is None:
+            raise ApplicationError(
+                _already_certified_message(pensioner=pensioner, method=method),
+                code="already_certified",
+                status_code=409,
+            )
+        left = max(0, limit - compared)
+        return VerifyOutcome(
+            attempt=previous,
+            message=_message(previous.result, left=left, pensioner=pensioner, method=method),
+            attempts_left=left,
+            certification=previous.certification,
+            repeated=True,
+        )
     if compared >= limit or context.submitted_today >= settings.FACECHECK_DAILY_SUBMISSIONS:
         _refuse_over_limit(pensioner=pensioner, actor=actor, method=method, image=image)
     templates = context.templates
@@ -388,7 +437,7 @@ def face_verify(
         left = max(0, limit - compared)
         return VerifyOutcome(
             attempt=previous,
-            message=_message(previous.result, left=left, pensioner=pensioner),
+            message=_message(previous.result, left=left, pensioner=pensioner, method=method),
             attempts_left=left,
             certification=previous.certification,
             repeated=True,
@@ -438,7 +487,7 @@ def face_verify(
     pensioner.next_due = locked.next_due
     return VerifyOutcome(
         attempt=attempt,
-        message=_message(result, left=left, pensioner=locked),
+        message=_message(result, left=left, pensioner=locked, method=method),
         attempts_left=left,
         certification=certification,
     )

@@ -21,8 +21,13 @@ class QualityLimits:
 
     # Eye-centre to mouth-centre distance in pixels of the decoded image (41 px in the 112 px crop).
     min_face_size: float = 20.0
-    # A second face counts when its box area is at least this fraction of the largest face.
-    second_face_area_ratio: float = 0.5
+    # The subject of a photo with several faces: each face scores its box area times a centrality weight
+    # exp(-(dx^2 + dy^2) / sigma^2) (dx, dy: offset of the box centre from the photo centre, as a fraction
+    # of width and height). The best-scoring face is the subject; the photo is refused (face_multiple)
+    # only when the runner-up scores at least ``subject_margin`` of the subject's, i.e. when two faces
+    # could each be the subject. Calibrated in bench/face_verify/calibrate.py (docs/facecheck.md).
+    subject_centre_sigma: float = 0.5
+    subject_margin: float = 0.7
     # Mean luma (0-255) of the aligned face crop.
     min_brightness: float = 40.0
     max_brightness: float = 225.0

@@ -55,7 +55,10 @@ MESSAGES = {
     FACE_NOT_FOUND: _(
         "No face was found. Hold the phone steady, face the camera in good light and take the photo again."
     ),
-    FACE_MULTIPLE: _("There is more than one face in the photo. Only the person being certified should be in it."),
+    FACE_MULTIPLE: _(
+        "Two faces in the photo are about the same size, so we cannot tell who is being certified. Take the "
+        "photo again with the person being certified in the middle and closest to the camera."
+    ),
     FACE_TOO_SMALL: _("The face is too small in the photo. Hold the phone closer so the face fills the frame."),
     FACE_CUT_OFF: _("The face is not fully in the photo. Keep the whole face inside the frame."),
     FACE_TOO_DARK: _("The photo is too dark. Move to a bright place, face the light and take it again."),

@@ -141,15 +141,22 @@ class FaceEngine:
         return min(side, max(stride, math.ceil(w * side / h / stride) * stride)), side
 
     def select_face(self, detection: Detection, image_shape: tuple[int, ...]) -> int:
-        """Index of the subject's face; refuses photos with a second face of comparable size."""
+        """Index of the subject's face: clearly the largest and most central one.
+
+        A grandchild's photo of an old person, or a relative beside them helping with the phone, has a
+        second face; that face is only a problem when it could just as well be the subject (similar size
+        and as central), and then the photo is refused with a hint that says so.
+        """
         if len(detection.bboxes) == 0:
             raise errors.FaceImageError(errors.FACE_NOT_FOUND)
-        boxes = detection.bboxes
-        areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-        best = int(np.argmax(areas))
-        others = np.delete(areas, best)
-        if self.config.quality_gates and np.any(others >= self.config.quality.second_face_area_ratio * areas[best]):
-            raise errors.FaceImageError(errors.FACE_MULTIPLE, details={"faces": len(boxes)})
+        scores = subject_scores(detection.bboxes, image_shape, sigma=self.config.quality.subject_centre_sigma)
+        order = np.argsort(-scores)
+        best = int(order[0])
+        if not self.config.quality_gates:  # diagnostics: the largest face, as before
+            boxes = detection.bboxes
+            return int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
+        if len(order) > 1 and scores[order[1]] >= self.config.quality.subject_margin * scores[best]:
+            raise errors.FaceImageError(errors.FACE_MULTIPLE, details={"faces": len(scores)})
         return best
 
     def align(self, bgr: np.ndarray, kps: np.ndarray) -> np.ndarray:
@@ -266,6 +273,15 @@ class FaceEngine:
 
     def describe(self) -> dict[str, Any]:
         return {**self.pack.describe(), "warm": self._warm.is_set(), "det_size": self.config.det_size}
+
+
+def subject_scores(boxes: np.ndarray, image_shape: tuple[int, ...], *, sigma: float) -> np.ndarray:
+    """Box area times a centrality weight: how much each face looks like the photo's subject."""
+    h, w = image_shape[:2]
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    dx = (boxes[:, 0] + boxes[:, 2]) / 2 / w - 0.5
+    dy = (boxes[:, 1] + boxes[:, 3]) / 2 / h - 0.5
+    return areas * np.exp(-(dx**2 + dy**2) / sigma**2)
 
 
 def normalise(vector: np.ndarray) -> np.ndarray:

@@ -45,6 +45,14 @@ def _post(client, data: bytes, **extra):  # type: ignore[no-untyped-def]
     return client.post(URL, {"image": SimpleUploadedFile("selfie.jpg", data), **extra}, format="multipart")
 
 
+def _certified_yesterday() -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    Certification.objects.update(certified_at=timezone.now() - datetime.timedelta(days=1))
+
+
 def _selfie(name: str = "Colin_Powell_0040.jpg") -> bytes:
     return (POWELL / name).read_bytes()
 
@@ -150,6 +158,7 @@ def test_earlier_selfie_resubmitted_later_is_a_replay(enrolled, settings):
     client = client_for(user)
     assert _post(client, _selfie()).json()["result"] == "accepted"
     settings.FACECHECK_RETRY_WINDOW_SECONDS = 0  # the retry window is over
+    _certified_yesterday()  # a later day: not "already certified"
     assert _post(client, _selfie()).json()["result"] == "replay"
 
 
@@ -174,20 +183,90 @@ def test_same_upload_retried_gets_the_same_answer(enrolled):
 
 
 # -- limits and refusals ----------------------------------------------------------------------------
-def test_daily_limit_points_to_proxy_or_on_site(enrolled, settings):
-    pensioner, user = enrolled
+def _use_up_attempts(client, settings, **extra):  # type: ignore[no-untyped-def]
     settings.FACECHECK_DAILY_ATTEMPTS = 2
-    client = client_for(user)
     strangers = [SORKIN / "Aaron_Sorkin_0001.jpg", LFW / "images" / "Abbas_Kiarostami" / "Abbas_Kiarostami_0001.jpg"]
     for path in strangers:
-        assert _post(client, path.read_bytes()).json()["result"] == "rejected"
+        assert _post(client, path.read_bytes(), **extra).json()["result"] == "rejected"
+
+
+def test_daily_limit_points_to_a_relative_on_site_or_tomorrow(enrolled, settings):
+    pensioner, user = enrolled
+    RelativeLinkFactory(pensioner=pensioner)
+    client = client_for(user)
+    _use_up_attempts(client, settings)
     response = _post(client, _selfie())
     assert response.status_code == 429
     body = response.json()
     assert body["code"] == "face_attempts_exhausted"
-    assert "亲属" in body["message"] and "现场" in body["message"]
+    assert "亲属" in body["message"] and "服务点" in body["message"] and "明天" in body["message"]
     assert FaceAttempt.objects.filter(pensioner=pensioner, result="limited").count() == 1
     assert not Certification.objects.filter(pensioner=pensioner).exists()
+
+
+def test_daily_limit_without_a_linked_relative_does_not_suggest_one(enrolled, settings):
+    _pensioner, user = enrolled
+    client = client_for(user)
+    _use_up_attempts(client, settings)
+    body = _post(client, _selfie()).json()
+    assert body["code"] == "face_attempts_exhausted"
+    assert "亲属" not in body["message"] and "明天" in body["message"] and "窗口" in body["message"]
+
+
+def test_relative_at_the_pensioners_limit_gets_advice_that_can_work_for_them(enrolled, settings):
+    pensioner, user = enrolled
+    link = RelativeLinkFactory(pensioner=pensioner)
+    _use_up_attempts(client_for(user), settings)
+    response = _post(client_for(link.relative), _selfie(), pensioner=pensioner.pk)
+    assert response.status_code == 429
+    message = response.json()["message"]
+    assert "亲属" not in message  # the relative is the one reading it
+    assert pensioner.name in message and "明天" in message and "窗口" in message and "服务点" in message
+
+
+def test_the_last_rejected_attempt_gives_the_readers_advice(enrolled, settings):
+    pensioner, _user = enrolled
+    link = RelativeLinkFactory(pensioner=pensioner)
+    settings.FACECHECK_DAILY_ATTEMPTS = 1
+    body = _post(client_for(link.relative), (SORKIN / "Aaron_Sorkin_0001.jpg").read_bytes(), pensioner=pensioner.pk)
+    body = body.json()
+    assert body["result"] == "rejected" and body["attempts_left"] == 0
+    assert "亲属" not in body["message"] and "明天" in body["message"]
+
+
+def test_certified_minutes_ago_is_told_so_without_spending_an_attempt(enrolled):
+    pensioner, user = enrolled
+    client = client_for(user)
+    assert _post(client, _selfie()).json()["result"] == "accepted"
+    pensioner.refresh_from_db()
+    response = _post(client, _selfie("Colin_Powell_0049.jpg"))
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "already_certified"
+    due = pensioner.next_due
+    assert f"{due.year}年{due.month}月{due.day}日" in body["message"]
+    assert Certification.objects.filter(pensioner=pensioner).count() == 1
+    assert FaceAttempt.objects.filter(pensioner=pensioner).count() == 1  # nothing stored, nothing spent
+
+
+def test_relative_after_the_pensioner_certified_today_is_told_so(enrolled):
+    pensioner, user = enrolled
+    link = RelativeLinkFactory(pensioner=pensioner)
+    assert _post(client_for(user), _selfie()).json()["result"] == "accepted"
+    response = _post(client_for(link.relative), _selfie("Colin_Powell_0049.jpg"), pensioner=pensioner.pk)
+    assert response.status_code == 409 and response.json()["code"] == "already_certified"
+    assert pensioner.name in response.json()["message"]
+    assert Certification.objects.filter(pensioner=pensioner).count() == 1
+
+
+def test_certified_on_an_earlier_day_can_certify_again(enrolled):
+    _pensioner, user = enrolled
+    client = client_for(user)
+    assert _post(client, _selfie()).json()["result"] == "accepted"
+    _certified_yesterday()
+    mirrored = np.ascontiguousarray(load_rgb(POWELL / "Colin_Powell_0040.jpg")[:, ::-1])
+    response = _post(client, encode(mirrored, "PNG"))
+    assert response.status_code == 200, response.json()
 
 
 def test_unusable_photos_do_not_use_up_attempts(enrolled, settings):
@@ -207,7 +286,7 @@ def _bad_input(case: str) -> tuple[bytes, str]:
         "20000x20000 png": lambda: (png_bomb(20_000, 20_000), errors.IMAGE_TOO_MANY_PIXELS),
         "no face": lambda: (encode(np.full((480, 640, 3), 90, dtype=np.uint8)), errors.FACE_NOT_FOUND),
         "two faces": lambda: (
-            encode(np.hstack([powell, load_rgb(SORKIN / "Aaron_Sorkin_0001.jpg")])),
+            encode(np.hstack([powell, np.ascontiguousarray(powell[:, ::-1])])),
             errors.FACE_MULTIPLE,
         ),
         "tiny face": lambda: (

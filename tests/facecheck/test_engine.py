@@ -112,9 +112,10 @@ def test_no_face(engine):
     assert _code(engine, encode(gradient)) == errors.FACE_NOT_FOUND
 
 
-def test_two_faces(engine, powell, lfw):
-    other = load_rgb(next((lfw / "Aaron_Sorkin").glob("*.jpg")))
-    assert _code(engine, encode(np.hstack([powell, other]))) == errors.FACE_MULTIPLE
+def test_two_faces_that_could_each_be_the_subject(engine, powell):
+    """Same size, equally central: nobody can tell who is being certified."""
+    twin = np.ascontiguousarray(powell[:, ::-1])
+    assert _code(engine, encode(np.hstack([powell, twin]))) == errors.FACE_MULTIPLE
 
 
 def test_group_photo(engine):
@@ -231,3 +232,14 @@ def test_onnxruntime_pool_threads_do_not_spin(engine):
     for model in (engine.pack.detector, engine.pack.recognizer):
         options = model.session.get_session_options()
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_a_smaller_face_at_the_edge_does_not_hide_the_subject(engine, powell, lfw):
+    """A relative beside the pensioner: the central, larger face is taken (it was refused before)."""
+    other = cv2.resize(load_rgb(next((lfw / "Aaron_Sorkin").glob("*.jpg"))), (190, 190), interpolation=cv2.INTER_AREA)
+    canvas = paste((750, 500), powell, (250, 125))
+    canvas[0:190, 0:190] = other
+    face = engine.analyze_bytes(encode(canvas))
+    reference = engine.analyze_bytes(encode(powell))
+    assert face.quality.faces_found == 2
+    assert float(face.embedding @ reference.embedding) > 0.9

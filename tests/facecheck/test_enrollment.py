@@ -3,16 +3,19 @@ re-embedding after a model change."""
 
 from __future__ import annotations
 
+import datetime
 import shutil
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from casework.models import Case
 from facecheck import services, tasks
 from facecheck.models import DuplicateFinding, FaceAttempt, FaceTemplate
+from selfservice.models import Certification
 from tests.conftest import client_for
 from tests.factories import PensionerFactory, RegionFactory, StaffFactory, UserFactory, pensioner_user
 
@@ -159,6 +162,8 @@ def test_ageing_templates_are_capped(engine, lfw, settings):
     user = pensioner_user(pensioner)
     services.face_template_enroll(pensioner=pensioner, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
     _verify(pensioner, user, "Colin_Powell_0198.jpg")
+    # the next accepted selfie comes on a later day (the same day answers "already certified")
+    Certification.objects.update(certified_at=timezone.now() - datetime.timedelta(days=1))
     _verify(pensioner, user, "Colin_Powell_0040.jpg")
     active = FaceTemplate.objects.filter(pensioner=pensioner, kind="ageing", is_active=True)
     assert active.count() == 1

@@ -6,7 +6,9 @@ import datetime
 import os
 import random
 import secrets
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +44,19 @@ DEMO_RELATIVE_PHONE = "+8613900000001"
 DEMO_ASSISTANT_PHONE = "+8613700000001"
 
 
+def _kept_password() -> str:
+    """The staff password of the first run, kept in var/demo-password so a rerun leaves logins valid
+    (delete the file, or set DEMO_PASSWORD, for a new one)."""
+    path = Path(settings.BASE_DIR) / "var" / "demo-password"
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(9)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password
+
+
 class Command(BaseCommand):
     help = "Create demo regions, ~1,000 pensioners in every certification state, relatives, assistants, staff."
 
@@ -60,7 +75,7 @@ class Command(BaseCommand):
         villages = [r for r in regions.values() if r.level == Region.Level.VILLAGE]
         created = self._pensioners(villages, today, options["pensioners"])
         people = self._app_users(villages)
-        password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        password = os.environ.get("DEMO_PASSWORD") or _kept_password()
         staff = self._staff(regions, password)
         # Every app above contributes its part through ``<app>.demo.seed_demo`` (discovered, not imported).
         notes = [
@@ -80,7 +95,8 @@ class Command(BaseCommand):
             '-d \'{"phone": "13800000001", "code": "<code>"}\'\n'
             "  then: Authorization: Bearer <token> on /api/v1/certification/status (or Swagger UI /api/docs/)\n"
             + "".join(f"\n{note}\n" for note in notes)
-            + f"\nStaff (Django admin at /admin/), password for all: {password}\n"
+            + f"\nStaff (Django admin at /admin/), password for all: {password}"
+            + " (kept across reruns in var/demo-password; delete it or set DEMO_PASSWORD for a new one)\n"
             + "".join(f"  {name:<12} {role}\n" for name, role in staff)
         )
 
