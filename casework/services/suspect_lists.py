@@ -65,12 +65,14 @@ def suspect_lists_build(*, today: datetime.date | None = None) -> SuspectListRes
         with transaction.atomic():
             suspect_list, created = SuspectList.objects.get_or_create(village_id=village_id, period=period)
             result.lists += created
+            listed = set(suspect_list.entries.values_list("pensioner_id", flat=True))
             made = SuspectListEntry.objects.bulk_create(
                 [
                     SuspectListEntry(suspect_list=suspect_list, pensioner_id=pk, reasons=reasons[pk])
                     for pk in sorted(pensioner_ids)
+                    if pk not in listed
                 ],
-                ignore_conflicts=True,
+                ignore_conflicts=True,  # a concurrent run added the same person: keep theirs
             )
             result.entries += len(made)
             if created:
