@@ -9,6 +9,9 @@ class Role(StrEnum):
     PENSIONER = "pensioner"
     RELATIVE = "relative"
     VILLAGE_ASSISTANT = "village_assistant"
+    # 社会化服务人员: community grid workers and social-service staff, scoped to their assigned
+    # villages/communities (VillageAssignment) like village assistants; they visit and certify on site.
+    GRID_WORKER = "grid_worker"
     CASEWORKER = "caseworker"
     REVIEWER = "reviewer"
     ADMIN = "admin"
@@ -30,6 +33,9 @@ _STAFF_VIEW: tuple[str, ...] = (
     "casework.view_paymentledger",
     "casework.view_overpayment",
     "casework.view_payeeaccount",
+    "casework.view_proofoflife",
+    "casework.view_visittask",
+    "casework.view_suspectlist",
     "facecheck.view_facetemplate",
     "facecheck.view_faceattempt",
     "facecheck.view_duplicatefinding",
@@ -38,7 +44,9 @@ _STAFF_VIEW: tuple[str, ...] = (
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.PENSIONER: (),
     Role.RELATIVE: (),
-    Role.VILLAGE_ASSISTANT: (),
+    # Both record on-site certifications (confirmed by two staff before they count).
+    Role.VILLAGE_ASSISTANT: ("accounts.record_certification",),
+    Role.GRID_WORKER: ("accounts.record_certification",),
     Role.CASEWORKER: (
         *_STAFF_VIEW,
         "accounts.change_relativelink",

@@ -46,6 +46,7 @@ class Relationship(StrEnum):
     SELF = "self"
     RELATIVE = "relative"  # an approved RelativeLink
     VILLAGE_ASSISTANT = "village_assistant"  # assigned to the pensioner's village
+    GRID_WORKER = "grid_worker"  # social-service staff assigned to the pensioner's village/community
     STAFF = "staff"  # back office, inside their region subtree
 
 
@@ -59,6 +60,7 @@ class Capability(StrEnum):
     ACT_FOR = "act_for"  # offered in the app and the chatbot as "whom I act for"
     CASEWORK = "casework"  # open, accept, review cases; upload staff evidence; enroll faces
     VILLAGE_REPORT = "village_report"  # file the village's monthly report; list the village's people for it
+    RECORD_VISIT = "record_visit"  # record an on-site/counter certification; work the visit queue
 
 
 _EVERYONE = frozenset(Relationship)
@@ -70,11 +72,25 @@ CAPABILITIES: dict[Capability, frozenset[Relationship]] = {
     Capability.READ_MONEY: frozenset({Relationship.SELF, Relationship.RELATIVE, Relationship.STAFF}),
     Capability.CERTIFY_BY_FACE: frozenset({Relationship.SELF, Relationship.RELATIVE}),
     # Nobody reports their own death.
-    Capability.REPORT_DEATH: frozenset({Relationship.RELATIVE, Relationship.VILLAGE_ASSISTANT, Relationship.STAFF}),
+    Capability.REPORT_DEATH: frozenset(
+        {Relationship.RELATIVE, Relationship.VILLAGE_ASSISTANT, Relationship.GRID_WORKER, Relationship.STAFF}
+    ),
     Capability.ACT_FOR: frozenset({Relationship.SELF, Relationship.RELATIVE}),
     Capability.CASEWORK: frozenset({Relationship.STAFF}),
     Capability.VILLAGE_REPORT: frozenset({Relationship.VILLAGE_ASSISTANT}),
+    Capability.RECORD_VISIT: frozenset({Relationship.VILLAGE_ASSISTANT, Relationship.GRID_WORKER, Relationship.STAFF}),
 }
+
+#: Relationships that come from a VillageAssignment, and the role that must go with the assignment.
+_ASSIGNED: dict[Relationship, Role] = {
+    Relationship.VILLAGE_ASSISTANT: Role.VILLAGE_ASSISTANT,
+    Relationship.GRID_WORKER: Role.GRID_WORKER,
+}
+
+
+def _assigned_in(allowed: frozenset[Relationship], roles: frozenset[str]) -> bool:
+    """Whether ``allowed`` reaches the actor through their assigned villages."""
+    return any(relationship in allowed and role in roles for relationship, role in _ASSIGNED.items())
 
 
 def _join(path: str, field: str) -> str:
@@ -104,7 +120,7 @@ def scope_q(*, actor: User, capability: Capability = Capability.READ_STATUS, pat
             }
         )
         joins_many = True
-    if Relationship.VILLAGE_ASSISTANT in allowed and Role.VILLAGE_ASSISTANT in roles:
+    if _assigned_in(allowed, roles):
         scope |= Q(**{_join(path, "region__village_assignments__user"): actor})
         joins_many = True
     if Relationship.STAFF in allowed and roles & STAFF_ROLES:
@@ -138,7 +154,7 @@ def region_scope_q(*, actor: User, capability: Capability, path: str = "") -> Q:
     allowed = CAPABILITIES[capability]
     roles = user_roles(actor)
     scope = Q(pk__in=[])
-    if Relationship.VILLAGE_ASSISTANT in allowed and Role.VILLAGE_ASSISTANT in roles:
+    if _assigned_in(allowed, roles):
         scope |= Q(**{_join(path, "village_assignments__user"): actor})
     if Relationship.STAFF in allowed and roles & STAFF_ROLES:
         if actor.is_superuser:
@@ -165,8 +181,9 @@ def relationships_to(*, actor: User, pensioner: Pensioner) -> frozenset[Relation
         and relative_link_is_approved(relative=actor, pensioner=pensioner)
     ):
         found.add(Relationship.RELATIVE)
-    if Role.VILLAGE_ASSISTANT in roles and actor.village_assignments.filter(village_id=pensioner.region_id).exists():
-        found.add(Relationship.VILLAGE_ASSISTANT)
+    assigned = {relationship for relationship, role in _ASSIGNED.items() if role in roles}
+    if assigned and actor.village_assignments.filter(village_id=pensioner.region_id).exists():
+        found |= assigned
     if roles & STAFF_ROLES and (
         actor.is_superuser or (actor.region is not None and pensioner.region.code.startswith(actor.region.prefix))
     ):

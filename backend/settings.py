@@ -342,4 +342,13 @@ CASEWORK_EVIDENCE_MAX_FILES = env.int("CASEWORK_EVIDENCE_MAX_FILES", default=10)
 CASEWORK_CASE_DEADLINE_DAYS = env.int("CASEWORK_CASE_DEADLINE_DAYS", default=30)
 # Day of the month the monthly benefit is paid (payment ledger).
 CASEWORK_PAY_DAY = env.int("CASEWORK_PAY_DAY", default=10)
+# The safety net (on-site visits): who gets a visit task, and how long the visitor has.
+CASEWORK_VISIT_OVERDUE_DAYS = env.int("CASEWORK_VISIT_OVERDUE_DAYS", default=14)  # overdue beyond this
+CASEWORK_VISIT_FACE_FAILURES = env.int("CASEWORK_VISIT_FACE_FAILURES", default=3)  # failed selfies in 30 days
+CASEWORK_VISIT_NO_CONTACT_HORIZON_DAYS = env.int("CASEWORK_VISIT_NO_CONTACT_HORIZON_DAYS", default=30)
+CASEWORK_VISIT_LOW_GRADE_HORIZON_DAYS = env.int("CASEWORK_VISIT_LOW_GRADE_HORIZON_DAYS", default=60)
+CASEWORK_VISIT_TASK_DAYS = env.int("CASEWORK_VISIT_TASK_DAYS", default=14)  # due date of a new task
+CASEWORK_VISIT_COOLDOWN_DAYS = env.int("CASEWORK_VISIT_COOLDOWN_DAYS", default=30)  # no new task sooner
+# An on-site or counter proof of life must be recorded within this many days of the visit.
+CASEWORK_PROOF_MAX_AGE_DAYS = env.int("CASEWORK_PROOF_MAX_AGE_DAYS", default=30)
 # end casework

@@ -31,6 +31,10 @@ from casework.models import (
     Overpayment,
     PayeeAccount,
     PaymentLedger,
+    ProofOfLife,
+    SuspectList,
+    SuspectListEntry,
+    VisitTask,
 )
 
 _M = TypeVar("_M", bound=Model)
@@ -304,3 +308,45 @@ class PayeeAccountAdmin(admin.ModelAdmin):
             request=request,
         )
         obj.pk, obj.changed_at = saved.pk, saved.changed_at
+
+
+# --- The safety net: read-only lists (records are made and confirmed through the API and cases) -----
+
+
+@admin.register(ProofOfLife)
+class ProofOfLifeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["pensioner", "kind", "status", "seen_on", "place", "consulate", "recorded_by", "case"]
+    list_filter = ["kind", "status", RegionFilter]
+    search_fields = ["pensioner__name", "pensioner__id_number"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProofOfLife]:
+        return _in_scope(super().get_queryset(request).select_related("pensioner", "recorded_by"), request)
+
+
+@admin.register(VisitTask)
+class VisitTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["pensioner", "reason", "priority", "assignee", "due_on", "status", "outcome", "case"]
+    list_filter = ["status", "reason", "outcome", RegionFilter]
+    search_fields = ["pensioner__name", "pensioner__id_number"]
+    ordering = ["priority", "due_on", "id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[VisitTask]:
+        return _in_scope(super().get_queryset(request).select_related("pensioner", "assignee"), request)
+
+
+class SuspectListEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SuspectListEntry
+    fields = ["pensioner", "reasons", "answer", "seen_on", "note", "answered_by", "case", "task"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(SuspectList)
+class SuspectListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["village", "period", "created_at"]
+    list_filter = ["period", VillageRegionFilter]
+    inlines = [SuspectListEntryInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SuspectList]:
+        scope = region_scope_q(actor=request.user, capability=Capability.CASEWORK, path="village")
+        return super().get_queryset(request).filter(scope).select_related("village")

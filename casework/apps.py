@@ -11,6 +11,26 @@ class CaseworkConfig(AppConfig):
         from selfservice.signals import certification_recorded
 
         certification_recorded.connect(_open_resumption_case, dispatch_uid="casework.resumption_case")
+        certification_recorded.connect(_cancel_visit_tasks, dispatch_uid="casework.cancel_visit_tasks")
+        _register_safety_net()
+
+
+def _register_safety_net() -> None:
+    """Casework's own visit triggers and suspect-list sources; apps above add theirs (``casework.hooks``)."""
+    from casework import hooks, visit_selectors
+    from casework.models import VisitTask
+
+    hooks.register_visit_trigger(VisitTask.Reason.SUSPENDED_UNREACHED, visit_selectors.suspended_unreached)
+    hooks.register_visit_trigger(VisitTask.Reason.OVERDUE, visit_selectors.overdue_beyond)
+    hooks.register_visit_trigger(VisitTask.Reason.NO_CONTACT, visit_selectors.without_contact)
+    hooks.register_suspect_source("suspected_death", visit_selectors.suspected_deaths_from_data)
+    hooks.register_suspect_source("overdue", visit_selectors.overdue_now)
+
+
+def _cancel_visit_tasks(*, pensioner, certification, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+    from casework.services.visits import visit_tasks_cancel_certified
+
+    visit_tasks_cancel_certified(pensioner=pensioner, certification=certification)
 
 
 def _open_resumption_case(*, pensioner, certification, **_kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -88,7 +88,32 @@ def ledger_seed_demo(
     return PaymentLedger.objects.count() - before
 
 
+DEMO_GRID_WORKER_PHONE = "+8613600000001"
+
+
+def grid_worker_seed_demo() -> str:
+    """A community grid worker (社会化服务人员) for every village the demo assistant does not cover,
+    so the visit queue has someone to assign to everywhere. Idempotent."""
+    from accounts.models import Region, User, VillageAssignment
+    from accounts.roles import Role
+    from accounts.services import user_add_role
+
+    worker, created = User.objects.get_or_create(
+        phone=DEMO_GRID_WORKER_PHONE, defaults={"username": DEMO_GRID_WORKER_PHONE, "first_name": "王网格"}
+    )
+    if created:
+        worker.set_unusable_password()
+        worker.save()
+        user_add_role(user=worker, role=Role.GRID_WORKER)
+    covered = set(VillageAssignment.objects.values_list("village_id", flat=True))
+    villages = Region.objects.filter(level=Region.Level.VILLAGE, pensioners__isnull=False).distinct()
+    for village in villages.exclude(pk__in=covered):
+        VillageAssignment.objects.get_or_create(user=worker, village=village)
+    return f"Grid worker (visits, on-site certification): 13600000001 ({worker.village_assignments.count()} villages)"
+
+
 def seed_demo(*, today: datetime.date, options: dict[str, Any], stdout: TextIO | None = None) -> list[str]:
-    """The casework part of ``manage.py seed_demo`` (discovered): payee accounts and payments."""
+    """The casework part of ``manage.py seed_demo`` (discovered): payee accounts and payments, and a
+    grid worker for the villages without an assistant."""
     added = ledger_seed_demo(months=12, today=today)
-    return [f"Payment ledger: {added} lines added."]
+    return [f"Payment ledger: {added} lines added.", grid_worker_seed_demo()]

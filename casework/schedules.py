@@ -17,4 +17,17 @@ def schedules() -> list[dict[str, Any]]:
             "schedule_type": Schedule.CRON,
             "cron": settings.NOTIFICATIONS_DAILY_CRON,
         },
+        {
+            "name": "casework.visit_queue",
+            "func": "casework.tasks.visit_queue_daily",
+            "schedule_type": Schedule.CRON,
+            "cron": settings.NOTIFICATIONS_DAILY_CRON,
+        },
+        {
+            # The first of each month: every village's list of people to check.
+            "name": "casework.suspect_lists",
+            "func": "casework.tasks.suspect_lists_monthly",
+            "schedule_type": Schedule.CRON,
+            "cron": "0 6 1 * *",
+        },
     ]

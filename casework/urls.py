@@ -1,6 +1,7 @@
 from django.urls import path
 
 from casework import apis
+from casework.apis import safety_net
 
 app_name = "casework"
 urlpatterns = [
@@ -28,5 +29,19 @@ urlpatterns = [
         "overpayments/<int:overpayment_id>/recoveries",
         apis.OverpaymentRecoveryCreateApi.as_view(),
         name="overpayment-recoveries",
+    ),
+    path("onsite-certifications", safety_net.OnsiteCertificationCreateApi.as_view(), name="onsite-certifications"),
+    path("onsite-certifications/<int:proof_id>", safety_net.ProofDetailApi.as_view(), name="onsite-certification"),
+    path("life-certificates", safety_net.LifeCertificateCreateApi.as_view(), name="life-certificates"),
+    path("life-certificates/<int:proof_id>", safety_net.ProofDetailApi.as_view(), name="life-certificate"),
+    path("visits", safety_net.VisitListApi.as_view(), name="visits"),
+    path("visits/<int:task_id>", safety_net.VisitDetailApi.as_view(), name="visit"),
+    path("visits/<int:task_id>/outcome", safety_net.VisitOutcomeApi.as_view(), name="visit-outcome"),
+    path("suspect-lists", safety_net.SuspectListListApi.as_view(), name="suspect-lists"),
+    path("suspect-lists/<int:list_id>", safety_net.SuspectListDetailApi.as_view(), name="suspect-list"),
+    path(
+        "suspect-lists/<int:list_id>/entries/<int:entry_id>/answer",
+        safety_net.SuspectEntryAnswerApi.as_view(),
+        name="suspect-list-answer",
     ),
 ]

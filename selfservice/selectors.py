@@ -133,6 +133,25 @@ def _display(state: CertificationState, pensioner: Pensioner, days_left: int, *,
                 PrimaryAction.START_FACE_CERTIFICATION,
                 _("Certify by face now"),
             )
+        if pensioner.suspension_reason == Pensioner.SuspensionReason.DEATH_REPORT:
+            # The most common real cause is a mistaken report: say so, and give the quickest way out.
+            return Display(
+                _("Pension on hold"),
+                (
+                    _(
+                        "Someone reported that you had died, so your pension is on hold while we check. If this is "
+                        "a mistake, certify by face now, or call %(hotline)s."
+                    )
+                    if for_self
+                    else _(
+                        "Someone reported that %(name)s had died, so the pension is on hold while we check. If this "
+                        "is a mistake, certify by face for them now, or call %(hotline)s."
+                    )
+                )
+                % {"name": name, "hotline": hotline},
+                PrimaryAction.START_FACE_CERTIFICATION,
+                _("Certify by face now"),
+            )
         return Display(
             _("Pension paused"),
             (

@@ -27,7 +27,9 @@ from casework.rules import (
 )
 from casework.services.cases import _case_locked
 from casework.services.death_reports import _death_confirm
+from casework.services.proofs import PROOF_CATEGORIES, _proof_certify, _proof_reject
 from casework.services.resumption import _hold_lift, _resume
+from casework.services.reviews import _face_review_certify, _face_review_next_step, _moved_away_confirm
 from selfservice.benefits import benefits_suspend
 from selfservice.models import Benefit
 
@@ -135,8 +137,12 @@ def case_approve(
         outcome = _death_confirm(case=case, actor=actor, date_of_death=date_of_death, request=request)
     elif case.category == Case.Category.RESUMPTION:
         outcome = _resume(case=case, actor=actor, checks_confirmed=checks_confirmed, request=request)
-    elif case.category in (Case.Category.FACE_REVIEW, Case.Category.ONSITE_VISIT):
-        outcome = {}
+    elif case.category == Case.Category.FACE_REVIEW:
+        outcome = _face_review_certify(case=case, actor=actor, request=request)
+    elif case.category in PROOF_CATEGORIES:
+        outcome = _proof_certify(case=case, actor=actor, request=request)
+    elif case.category == Case.Category.MOVED_AWAY:
+        outcome = _moved_away_confirm(case=case)
     else:
         outcome = _suspend_for_case(case=case, actor=actor, request=request)
     return _case_decide(
@@ -170,6 +176,10 @@ def case_reject(*, case: Case, actor: User, note: str = "", request: HttpRequest
         message = _("Please give the reason for rejecting.")
         raise ApplicationError(message, code="reason_required", fields={"note": [message]})
     outcome = _hold_lift(case=case, actor=actor, request=request)
+    if case.category == Case.Category.FACE_REVIEW:
+        outcome |= _face_review_next_step(case=case)
+    elif case.category in PROOF_CATEGORIES:
+        outcome |= _proof_reject(case=case, actor=actor, request=request)
     return _case_decide(
         case=case, actor=actor, status=Case.Status.REJECTED, note=note, outcome=outcome, request=request
     )

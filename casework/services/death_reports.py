@@ -43,6 +43,8 @@ def _reporter_capacity(*, reporter: User, pensioner: Pensioner) -> tuple[str, st
         return DeathReport.Capacity.STAFF, DeathReport.Relationship.STAFF
     if Relationship.VILLAGE_ASSISTANT in relationships:
         return DeathReport.Capacity.VILLAGE_ASSISTANT, DeathReport.Relationship.VILLAGE_ASSISTANT
+    if Relationship.GRID_WORKER in relationships:
+        return DeathReport.Capacity.GRID_WORKER, DeathReport.Relationship.GRID_WORKER
     if Relationship.RELATIVE in relationships:
         link = RelativeLink.objects.filter(
             relative=reporter, pensioner=pensioner, status=RelativeLink.Status.APPROVED
@@ -82,6 +84,7 @@ def death_report_submit(
     source = {
         DeathReport.Capacity.RELATIVE: Case.Source.RELATIVE,
         DeathReport.Capacity.VILLAGE_ASSISTANT: Case.Source.VILLAGE_REPORT,
+        DeathReport.Capacity.GRID_WORKER: Case.Source.SOCIAL_SERVICE,
         DeathReport.Capacity.STAFF: Case.Source.STAFF,
     }[capacity]
     try:

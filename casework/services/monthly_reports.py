@@ -38,7 +38,7 @@ EVENT_CATEGORY = {
     MonthlyReportItem.Event.DEATH: Case.Category.SUSPECTED_DEATH,
     MonthlyReportItem.Event.IMPRISONMENT: Case.Category.IMPRISONED,
     MonthlyReportItem.Event.MISSING: Case.Category.MISSING,
-    MonthlyReportItem.Event.MOVED_AWAY: Case.Category.ONSITE_VISIT,
+    MonthlyReportItem.Event.MOVED_AWAY: Case.Category.MOVED_AWAY,
     MonthlyReportItem.Event.DUPLICATE_RECEIPT: Case.Category.DUPLICATE_RECEIPT,
     MonthlyReportItem.Event.OTHER: Case.Category.ONSITE_VISIT,
 }

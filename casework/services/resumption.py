@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -44,16 +45,16 @@ def _hold_lift(*, case: Case, actor: User, request: HttpRequest | None) -> dict[
     if any(benefit.status == Benefit.Status.ACTIVE for benefit in change.changed):
         result["back_pay"] = _back_pay(pensioner=locked, case=case, since=held_on, actor=actor)
         amount = result["back_pay"]["amount"]
-        _sms(
-            to=locked.phone,
-            pensioner_id=locked.pk,
-            reason=f"hold_lifted:{case.pk}",
-            text=_(
+        text = (
+            _(
                 "Your pension payment has been restored after verification. Held payments of %(amount)s yuan "
                 "will be paid to your account. Questions: call %(hotline)s."
             )
-            % {"amount": amount, "hotline": settings.SERVICE_HOTLINE},
-        )
+            if Decimal(amount) > 0
+            # Nothing was withheld (rejected before a pay day): no "0.00 yuan will be paid".
+            else _("Your pension payment has been restored after verification. Questions: call %(hotline)s.")
+        ) % {"amount": amount, "hotline": settings.SERVICE_HOTLINE}
+        _sms(to=locked.phone, pensioner_id=locked.pk, reason=f"hold_lifted:{case.pk}", text=text)
     return result
 
 

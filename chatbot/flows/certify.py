@@ -93,8 +93,9 @@ def remote(ctx: Context, prediction: Prediction | None) -> Reply:
     return Reply(
         _(
             "Wherever you live, in another province or abroad, you can certify by face in the app. "
-            "If that is not possible, get a certificate from the embassy or consulate and post it to your "
-            "social-insurance office."
+            "Abroad, you can also get a life certificate from the Chinese embassy or consulate (in the "
+            "中国领事 app or on paper) and send it to your social-insurance office; staff record it and it "
+            "counts from the date it was issued."
         ),
         [face_button(None), intent_button(Intent.HUMAN)],
     )

@@ -34,8 +34,9 @@ C = Capability
 EXPECTED: dict[Relationship, set[Capability]] = {
     Relationship.SELF: {C.READ_STATUS, C.READ_MONEY, C.CERTIFY_BY_FACE, C.ACT_FOR},
     Relationship.RELATIVE: {C.READ_STATUS, C.READ_MONEY, C.CERTIFY_BY_FACE, C.REPORT_DEATH, C.ACT_FOR},
-    Relationship.VILLAGE_ASSISTANT: {C.READ_STATUS, C.REPORT_DEATH, C.VILLAGE_REPORT},
-    Relationship.STAFF: {C.READ_STATUS, C.READ_MONEY, C.REPORT_DEATH, C.CASEWORK},
+    Relationship.VILLAGE_ASSISTANT: {C.READ_STATUS, C.REPORT_DEATH, C.VILLAGE_REPORT, C.RECORD_VISIT},
+    Relationship.GRID_WORKER: {C.READ_STATUS, C.REPORT_DEATH, C.RECORD_VISIT},
+    Relationship.STAFF: {C.READ_STATUS, C.READ_MONEY, C.REPORT_DEATH, C.CASEWORK, C.RECORD_VISIT},
 }
 EXPECTED_BY = {c: {r for r, caps in EXPECTED.items() if c in caps} for c in Capability}
 CASES = [(relationship, capability) for relationship in Relationship for capability in Capability]
@@ -53,6 +54,9 @@ def world():
         Relationship.SELF: pensioner_user(home),
         Relationship.RELATIVE: RelativeLinkFactory(pensioner=home).relative,
         Relationship.VILLAGE_ASSISTANT: VillageAssignmentFactory(village=home.region).user,
+        Relationship.GRID_WORKER: VillageAssignmentFactory(
+            village=home.region, user=UserFactory(roles=[Role.GRID_WORKER])
+        ).user,
         Relationship.STAFF: StaffFactory(region=county, roles=[Role.CASEWORKER]),
     }
 
@@ -97,7 +101,7 @@ def test_region_scope_q_reaches_villages_only_for_assistants_and_staff(world, re
             region_scope_q(actor=world[relationship], capability=capability), level=Region.Level.VILLAGE
         )
     )
-    village_level = relationship in (Relationship.VILLAGE_ASSISTANT, Relationship.STAFF)
+    village_level = relationship in (Relationship.VILLAGE_ASSISTANT, Relationship.GRID_WORKER, Relationship.STAFF)
     expected = {world["home"].region} if village_level and capability in EXPECTED[relationship] else set()
     assert villages == expected
 
@@ -124,6 +128,7 @@ def test_nobody_outside_reaches_anyone(world, capability):
         UserFactory(),
         UserFactory(roles=[Role.RELATIVE]),
         VillageAssignmentFactory(village=world["away"].region).user,
+        VillageAssignmentFactory(village=world["away"].region, user=UserFactory(roles=[Role.GRID_WORKER])).user,
         StaffFactory(region=RegionFactory(code="360121000000", level=Region.Level.COUNTY), roles=[Role.REVIEWER]),
     ):
         assert not scoped(Pensioner.objects.filter(pk=world["home"].pk), actor=actor, capability=capability).exists()
