@@ -39,7 +39,7 @@ def ledger_seed_demo(
     periods = [month_add(last, -offset) for offset in range(months - 1, -1, -1)]
     queryset = with_monthly_total(
         Pensioner.objects.all() if pensioners is None else Pensioner.objects.filter(pk__in=[p.pk for p in pensioners])
-    ).filter(first_benefit_start__isnull=False)
+    ).filter(first_benefit_start__isnull=False)  # type: ignore[misc]  # annotated by with_monthly_total
     have_account = set(PayeeAccount.objects.values_list("pensioner_id", flat=True))
     accounts, rows = [], []
     for pensioner in queryset.iterator(chunk_size=2000):
@@ -51,7 +51,7 @@ def ledger_seed_demo(
                     bank_name="中国农业银行" if pensioner.pk % 2 else "中国邮政储蓄银行",
                     account_number=number,
                     changed_at=timezone.make_aware(
-                        datetime.datetime.combine(pensioner.first_benefit_start, datetime.time())
+                        datetime.datetime.combine(pensioner.first_benefit_start, datetime.time())  # type: ignore[attr-defined]
                     ),
                 )
             )
@@ -62,7 +62,7 @@ def ledger_seed_demo(
             if pensioner.deceased_on is not None:
                 stop = min(stop, month_add(pensioner.deceased_on, 1))
         for period in periods:
-            if period < month_start(pensioner.first_benefit_start):
+            if period < month_start(pensioner.first_benefit_start):  # type: ignore[attr-defined]
                 continue
             if stop is not None and period >= stop:
                 if pensioner.benefit_status == Pensioner.BenefitStatus.TERMINATED:
@@ -76,7 +76,7 @@ def ledger_seed_demo(
                     period=period,
                     kind=PaymentLedger.Kind.REGULAR,
                     status=status,
-                    amount=pensioner.monthly_total or 0,
+                    amount=pensioner.monthly_total or 0,  # type: ignore[attr-defined]
                     paid_on=paid_on,
                     account_last4=number[-4:],
                 )

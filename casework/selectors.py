@@ -229,14 +229,14 @@ def monthly_report_status(
     """Per village: filed on time, filed late, missing, or not yet due (two queries in all)."""
     today = today or timezone.localdate()
     period = month_start(period)
-    villages = list(villages.filter(level=Region.Level.VILLAGE).order_by("code"))
+    village_list = list(villages.filter(level=Region.Level.VILLAGE).order_by("code"))
     current = {
         report.village_id: report
         for report in MonthlyReport.objects.filter(
-            village_id__in=[v.pk for v in villages], period=period, is_current=True
+            village_id__in=[v.pk for v in village_list], period=period, is_current=True
         )
     }
-    return [_status_for(village, period, current.get(village.pk), today) for village in villages]
+    return [_status_for(village, period, current.get(village.pk), today) for village in village_list]
 
 
 def villages_in_staff_scope(*, actor: User, region_code: str | None = None) -> QuerySet[Region]:

@@ -107,7 +107,7 @@ def _reported_date_of_death(case: Case) -> datetime.date | None:
         report.get("date_of_death") or (report.get("event_date") if report.get("event") == "death" else None)
         for report in case.details.get("reports", [])
     } - {None}
-    return datetime.date.fromisoformat(dates.pop()) if len(dates) == 1 else None
+    return datetime.date.fromisoformat(str(dates.pop())) if len(dates) == 1 else None
 
 
 @transaction.atomic

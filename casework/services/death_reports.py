@@ -81,12 +81,13 @@ def death_report_submit(
     if not place.strip():
         raise ApplicationError(fields={"place": [_("Please say where the person died.")]}, code="invalid")
     evidence = evidence_resolve(actor=reporter, evidence_ids=evidence_ids)
-    source = {
+    sources: dict[str, str] = {
         DeathReport.Capacity.RELATIVE: Case.Source.RELATIVE,
         DeathReport.Capacity.VILLAGE_ASSISTANT: Case.Source.VILLAGE_REPORT,
         DeathReport.Capacity.GRID_WORKER: Case.Source.SOCIAL_SERVICE,
         DeathReport.Capacity.STAFF: Case.Source.STAFF,
-    }[capacity]
+    }
+    source = sources[capacity]
     try:
         with transaction.atomic():
             case = case_open(
@@ -204,7 +205,8 @@ def _family_death_benefit_sms(*, case: Case, pensioner: Pensioner, overpaid: Dec
         )
         if phone
     }
-    office = pensioner.region.parent.service_phone if pensioner.region.parent_id else ""
+    parent = pensioner.region.parent
+    office = parent.service_phone if parent is not None else ""
     text = _(
         "Our condolences. The pension of %(name)s ended after the month of death. The family may claim the "
         "one-off funeral grant and survivor benefit and close the pension account at the social insurance "
@@ -212,5 +214,5 @@ def _family_death_benefit_sms(*, case: Case, pensioner: Pensioner, overpaid: Dec
     ) % {"name": pensioner.name, "hotline": office or settings.SERVICE_HOTLINE}
     if overpaid > 0:
         text += _(" %(amount)s yuan paid after the month of death must be returned.") % {"amount": overpaid}
-    for phone in sorted(phones):
+    for phone in sorted(phone for phone in phones if phone):
         _sms(to=phone, text=text, reason=f"death_benefits:{case.pk}:{phone}", pensioner_id=pensioner.pk)

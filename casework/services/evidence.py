@@ -32,7 +32,7 @@ def _sniff_content_type(head: bytes) -> str:
         return "application/octet-stream"
 
 
-def _verify_image(upload: UploadedFile) -> bool:
+def _verify_image(upload: UploadedFile[bytes]) -> bool:
     """Decode the image structure, so a JPEG header glued to junk is refused too."""
     from PIL import Image
 
@@ -47,17 +47,19 @@ def _verify_image(upload: UploadedFile) -> bool:
     return True
 
 
-def _verify_pdf(upload: UploadedFile) -> bool:
+def _verify_pdf(upload: UploadedFile[bytes]) -> bool:
     upload.seek(0)
     head = upload.read(5)
-    upload.seek(max(0, upload.size - 1024))
+    upload.seek(max(0, (upload.size or 0) - 1024))
     tail = upload.read()
     upload.seek(0)
     return head == b"%PDF-" and b"%%EOF" in tail
 
 
 @transaction.atomic
-def evidence_upload(*, uploaded_by: User, upload: UploadedFile, request: HttpRequest | None = None) -> EvidenceFile:
+def evidence_upload(
+    *, uploaded_by: User, upload: UploadedFile[bytes], request: HttpRequest | None = None
+) -> EvidenceFile:
     """Check a photo or scan by its content and size, then store it privately under MEDIA_ROOT.
 
     The same uploader sending the same bytes again gets the first record back.

@@ -91,7 +91,9 @@ def ledger_run_month(
     accounts = dict(PayeeAccount.objects.values_list("pensioner_id", "account_number"))
     existing = set(PaymentLedger.objects.filter(period=period).values_list("pensioner_id", flat=True))
     rows = []
-    for pk, status, amount in queryset.values_list("pk", "benefit_status", "monthly_total").iterator(chunk_size=2000):
+    # ``monthly_total`` is annotated by with_monthly_total (the stubs cannot see annotations).
+    totals = queryset.values_list("pk", "benefit_status", "monthly_total")  # type: ignore[misc]
+    for pk, status, amount in totals.iterator(chunk_size=2000):
         if pk in existing or amount is None:  # already paid, or no benefit running yet
             continue
         paid = status == Pensioner.BenefitStatus.ACTIVE

@@ -34,7 +34,7 @@ from casework.services.cases import case_open
 from casework.services.evidence import evidence_resolve
 from selfservice.benefits import benefit_has_ended, benefits_hold
 
-EVENT_CATEGORY = {
+EVENT_CATEGORY: dict[str, str] = {
     MonthlyReportItem.Event.DEATH: Case.Category.SUSPECTED_DEATH,
     MonthlyReportItem.Event.IMPRISONMENT: Case.Category.IMPRISONED,
     MonthlyReportItem.Event.MISSING: Case.Category.MISSING,

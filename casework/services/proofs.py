@@ -31,7 +31,7 @@ from selfservice.services import certification_record
 
 #: The certification method each kind of proof records (a consulate certificate is checked by the
 #: office like a document handed in at the counter; ``evidence_ref`` names the proof).
-CERTIFICATION_METHOD = {
+CERTIFICATION_METHOD: dict[str, str] = {
     ProofOfLife.Kind.ONSITE: "onsite",
     ProofOfLife.Kind.COUNTER: "counter",
     ProofOfLife.Kind.CONSULATE: "counter",

@@ -27,7 +27,7 @@ from casework.services.notify import _sms
 from casework.services.visits import PRIORITY, finding_apply
 from casework.visit_selectors import village_visitors
 
-ANSWER_FINDING = {
+ANSWER_FINDING: dict[str, str] = {
     SuspectListEntry.Answer.ALIVE: VisitTask.Outcome.CERTIFIED,
     SuspectListEntry.Answer.DIED: VisitTask.Outcome.DECEASED,
     SuspectListEntry.Answer.MOVED: VisitTask.Outcome.MOVED_AWAY,
@@ -148,7 +148,7 @@ def suspect_entry_answer(
     entry = _entry_in_scope(actor=actor, entry_id=entry_id, list_id=list_id)
     if entry.answer:
         raise ConflictError(_("This person has already been answered for."), code="suspect_entry_answered")
-    seen_on = data.get("seen_on")
+    seen_on: datetime.date | None = data.get("seen_on")
     if answer in (SuspectListEntry.Answer.ALIVE, SuspectListEntry.Answer.DIED):
         if seen_on is None:
             message = _("Please give the date.")
@@ -158,7 +158,7 @@ def suspect_entry_answer(
     origin = {"type": "suspect_list", "list_id": list_id, "entry_id": entry.pk}
     created: dict[str, Any] = {}
     if answer == SuspectListEntry.Answer.ALIVE and not data.get("evidence_id"):
-        _alive_note(entry=entry, actor=actor, seen_on=seen_on)
+        _alive_note(entry=entry, actor=actor, seen_on=seen_on or timezone.localdate())
     elif answer == SuspectListEntry.Answer.UNKNOWN:
         entry.task = _unknown_task(entry=entry)
     else:

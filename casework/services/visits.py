@@ -36,7 +36,7 @@ from casework.visit_selectors import village_visitors
 logger = logging.getLogger(__name__)
 
 #: Most urgent first: the lower the index, the sooner the visit.
-PRIORITY = [
+PRIORITY: list[str] = [
     VisitTask.Reason.SUSPENDED_UNREACHED,
     VisitTask.Reason.OVERDUE,
     VisitTask.Reason.FACE_FAILURES,
@@ -238,7 +238,7 @@ def finding_apply(
     return {"case": case}
 
 
-_REQUIRED = {
+_REQUIRED: dict[str, tuple[str, ...]] = {
     VisitTask.Outcome.CERTIFIED: ("seen_on", "evidence_id"),
     VisitTask.Outcome.DECEASED: ("date_of_death", "place"),
     VisitTask.Outcome.MOVED_AWAY: (),
