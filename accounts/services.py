@@ -22,6 +22,7 @@ from accounts.roles import Role
 from accounts.selectors import user_roles
 from backend.api.errors import ApplicationError, ConflictError, NotFoundError
 from backend.dates import add_months
+from backend.locks import transaction_lock
 from notifications.services import sms_send
 from notifications.sms import SmsKind
 
@@ -147,11 +148,12 @@ def one_time_code_issue(
 
     Limits are enforced from the stored rows, not a cache, so every worker sees the same counts.
     """
+    # Serialise issuing per phone with a lock that exists before any code does (select_for_update
+    # would lock only rows already there, so simultaneous first requests would all pass).
+    transaction_lock(f"one-time-code:{phone}")
     now = timezone.now()
-    # Serialise issuing per phone: on PostgreSQL lock the latest row; on SQLite IMMEDIATE does it.
     recent = list(
-        OneTimeCode.objects.select_for_update()
-        .filter(phone=phone, created_at__gte=_local_midnight(now))
+        OneTimeCode.objects.filter(phone=phone, created_at__gte=_local_midnight(now))
         .order_by("-created_at")
         .values_list("created_at", flat=True)
     )
