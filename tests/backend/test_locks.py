@@ -12,6 +12,7 @@ def test_the_key_is_stable_and_fits_in_a_bigint():
     assert lock_key("a") != lock_key("b")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_transaction_lock_outside_a_transaction_is_a_programming_error():
     with pytest.raises(RuntimeError):
         transaction_lock("x")
