@@ -20,6 +20,7 @@ from accounts.models import AuditEvent, OneTimeCode, Pensioner, Region, Relative
 from accounts.phones import normalize_mainland_mobile
 from accounts.roles import Role
 from accounts.selectors import user_roles
+from backend.api.clients import client_ip
 from backend.api.errors import ApplicationError, ConflictError, NotFoundError
 from backend.dates import add_months
 from backend.locks import transaction_lock
@@ -27,12 +28,6 @@ from notifications.services import sms_send
 from notifications.sms import SmsKind
 
 # --- Audit ---------------------------------------------------------------------------------
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

@@ -157,6 +157,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {"login_code": env.str("THROTTLE_LOGIN_CODE", default="30/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the header is ignored
+    # (a forged one would otherwise give every request a fresh throttle budget). See backend/api/clients.py.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
