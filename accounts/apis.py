@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.idnumbers import mask_id_number
@@ -17,6 +17,8 @@ from accounts.models import RelativeLink
 from accounts.phones import mask_phone, normalize_mainland_mobile
 from accounts.selectors import pensioners_actable, relative_links_of, user_roles
 from accounts.services import (
+    code_requester,
+    device_key_for,
     login_code_request,
     login_with_code,
     relative_link_confirm,
@@ -24,6 +26,7 @@ from accounts.services import (
     token_revoke,
     token_revoke_all,
 )
+from backend.api.clients import client_ip
 from backend.api.schema import ERROR_RESPONSES
 
 CODE_FORMAT_MESSAGE = _("The code is 6 digits.")
@@ -39,12 +42,21 @@ class MainlandPhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages, code="phone_invalid") from exc
 
 
+class ClientDailyThrottle(SimpleRateThrottle):
+    """Per client address and day, whatever the phone: bounds SMS pumping to many numbers from one client."""
+
+    scope = "login_code_daily"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class AnonymousLoginApi(APIView):
     """Login endpoints: open to anyone, throttled per client as a first line (limits live in the DB)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, ClientDailyThrottle]
     throttle_scope = "login_code"
 
 
@@ -53,6 +65,13 @@ class LoginCodeRequestApi(AnonymousLoginApi):
 
     class InputSerializer(serializers.Serializer):
         phone = MainlandPhoneField(max_length=32)
+        device_key = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=64,
+            help_text="the device_key this phone's app received at its last login (strangers cannot "
+            "then use up this phone's daily codes)",
+        )
 
     class OutputSerializer(serializers.Serializer):
         sent = serializers.BooleanField()
@@ -63,7 +82,11 @@ class LoginCodeRequestApi(AnonymousLoginApi):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        login_code_request(phone=serializer.validated_data["phone"])
+        phone = serializer.validated_data["phone"]
+        requester = code_requester(
+            phone=phone, ip=client_ip(request), device_key=serializer.validated_data.get("device_key", "")
+        )
+        login_code_request(phone=phone, requester=requester)
         data = {
             "sent": True,
             "expires_in": settings.LOGIN_CODE_TTL_SECONDS,
@@ -85,6 +108,7 @@ class LoginApi(AnonymousLoginApi):
         expiry = serializers.DateTimeField()
         user_id = serializers.IntegerField()
         roles = serializers.ListField(child=serializers.CharField())
+        device_key = serializers.CharField(help_text="keep it and send it with later code requests")
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **ERROR_RESPONSES}, tags=["auth"])
     def post(self, request: Request) -> Response:
@@ -99,6 +123,7 @@ class LoginApi(AnonymousLoginApi):
             "expiry": instance.expiry,
             "user_id": user.pk,
             "roles": sorted(user_roles(user)),
+            "device_key": device_key_for(phone=serializer.validated_data["phone"]),
         }
         return Response(self.OutputSerializer(data).data)
 

@@ -241,7 +241,8 @@ class RelativeLink(models.Model):
 
 
 class OneTimeCode(models.Model):
-    """An SMS code, stored as an HMAC; the counters enforce expiry, attempts, resend gap and daily cap."""
+    """An SMS code, stored as an HMAC; the counters enforce expiry, attempts, resend gap and daily caps
+    (per purpose, per requester, and per phone for requesters the phone has never logged in from)."""
 
     class Purpose(models.TextChoices):
         LOGIN = "login", _("login")
@@ -250,6 +251,9 @@ class OneTimeCode(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=16)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     subject_id = models.BigIntegerField(_("subject"), null=True, blank=True)
+    # Who asked (a keyed hash, never the address itself): "ip:…", "user:…" or "device:…" for a phone
+    # that logged in before. Limits are per requester, so one client cannot spend another's codes.
+    requester = models.CharField(_("requested by"), max_length=48, blank=True, default="")
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

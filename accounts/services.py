@@ -135,44 +135,84 @@ def _local_midnight(now: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+DEVICE_REQUESTER = "device:"
+
+
+def _keyed(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def device_key_for(*, phone: str) -> str:
+    """Given to a phone's app at login; presented with later code requests it proves "this phone logged
+    in here before", which strangers cannot forge, so they cannot spend that phone's login codes."""
+    return _keyed(f"login-device:{phone}")[:40]
+
+
+def code_requester(*, phone: str, ip: str | None = None, device_key: str = "", user: User | None = None) -> str:
+    """The budget a code request is counted against (a keyed hash: no address is stored)."""
+    if device_key and hmac.compare_digest(device_key.strip(), device_key_for(phone=phone)):
+        return DEVICE_REQUESTER + _keyed(f"device:{phone}")[:32]
+    if user is not None and user.is_authenticated:
+        return "user:" + _keyed(f"user:{user.pk}")[:32]
+    return "ip:" + _keyed(f"ip:{ip or '-'}")[:32]
+
+
+def _too_soon(wait: float) -> ApplicationError:
+    return ApplicationError(
+        _("A code was just sent. Please wait %(seconds)d seconds before asking again.") % {"seconds": int(wait) + 1},
+        code="code_resend_too_soon",
+        status_code=429,
+        extra={"retry_after": int(wait) + 1},
+    )
+
+
+def _daily_limit_reached() -> ApplicationError:
+    return ApplicationError(
+        _("Too many codes were requested for this number today. Please try again tomorrow."),
+        code="code_daily_limit",
+        status_code=429,
+    )
+
+
 @transaction.atomic
 def one_time_code_issue(
-    *, phone: str, purpose: str, text: str, subject_id: int | None = None, send_to: str | None = None
+    *,
+    phone: str,
+    purpose: str,
+    text: str,
+    requester: str = "",
+    subject_id: int | None = None,
+    send_to: str | None = None,
 ) -> OneTimeCode:
     """Create a code and send it. ``text`` is a translated template with ``%(code)s``.
 
-    Limits are enforced from the stored rows, not a cache, so every worker sees the same counts.
+    Limits are enforced from the stored rows, not a cache, so every worker sees the same counts, and
+    only codes actually sent are counted: a refused request spends nobody's budget. Per purpose and
+    requester: the resend gap and ``LOGIN_CODE_DAILY_LIMIT``. Per phone and purpose, for requesters
+    the phone never logged in from: ``LOGIN_CODE_PHONE_DAILY_LIMIT`` (bounds SMS to a stranger's phone).
     """
     # Serialise issuing per phone with a lock that exists before any code does (select_for_update
     # would lock only rows already there, so simultaneous first requests would all pass).
-    transaction_lock(f"one-time-code:{phone}")
+    transaction_lock(f"one-time-code:{phone}:{purpose}")
     now = timezone.now()
-    recent = list(
-        OneTimeCode.objects.filter(phone=phone, created_at__gte=_local_midnight(now))
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-    )
-    if recent:
-        wait = settings.LOGIN_CODE_RESEND_SECONDS - (now - recent[0]).total_seconds()
+    today = OneTimeCode.objects.filter(phone=phone, purpose=purpose, created_at__gte=_local_midnight(now))
+    mine = list(today.filter(requester=requester).order_by("-created_at").values_list("created_at", flat=True))
+    if mine:
+        wait = settings.LOGIN_CODE_RESEND_SECONDS - (now - mine[0]).total_seconds()
         if wait > 0:
-            raise ApplicationError(
-                _("A code was just sent. Please wait %(seconds)d seconds before asking again.")
-                % {"seconds": int(wait) + 1},
-                code="code_resend_too_soon",
-                status_code=429,
-                extra={"retry_after": int(wait) + 1},
-            )
-    if len(recent) >= settings.LOGIN_CODE_DAILY_LIMIT:
-        raise ApplicationError(
-            _("Too many codes were requested for this number today. Please try again tomorrow."),
-            code="code_daily_limit",
-            status_code=429,
-        )
+            raise _too_soon(wait)
+    if len(mine) >= settings.LOGIN_CODE_DAILY_LIMIT:
+        raise _daily_limit_reached()
+    if not requester.startswith(DEVICE_REQUESTER):
+        strangers = today.exclude(requester__startswith=DEVICE_REQUESTER).count()
+        if strangers >= settings.LOGIN_CODE_PHONE_DAILY_LIMIT:
+            raise _daily_limit_reached()
     code = f"{secrets.randbelow(10**6):06d}"
     record = OneTimeCode.objects.create(
         phone=phone,
         purpose=purpose,
         subject_id=subject_id,
+        requester=requester,
         code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
         created_at=now,
         expires_at=now + datetime.timedelta(seconds=settings.LOGIN_CODE_TTL_SECONDS),
@@ -226,10 +266,12 @@ def one_time_code_check(*, phone: str, purpose: str, code: str, subject_id: int 
 # --- Login ---------------------------------------------------------------------------------
 
 
-def login_code_request(*, phone: str) -> OneTimeCode:
+def login_code_request(*, phone: str, requester: str = "") -> OneTimeCode:
+    """``requester`` from :func:`code_requester` (the API passes the client address and device key)."""
     return one_time_code_issue(
         phone=phone,
         purpose=OneTimeCode.Purpose.LOGIN,
+        requester=requester,
         text=settings.SMS_SIGNATURE
         + _("Your login code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone."),
     )
@@ -305,6 +347,7 @@ def relative_link_request(
         one_time_code_issue(
             phone=pensioner.phone,
             purpose=OneTimeCode.Purpose.RELATIVE_CONFIRM,
+            requester=code_requester(phone=pensioner.phone, user=relative),
             subject_id=link.pk,
             text=settings.SMS_SIGNATURE
             + _(

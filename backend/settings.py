@@ -155,7 +155,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "backend.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {"login_code": env.str("THROTTLE_LOGIN_CODE", default="30/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login_code": env.str("THROTTLE_LOGIN_CODE", default="30/min"),
+        # per client address and day over all phones (carrier NAT puts many people behind one address)
+        "login_code_daily": env.str("THROTTLE_LOGIN_CODE_DAILY", default="500/day"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the header is ignored
     # (a forged one would otherwise give every request a fresh throttle budget). See backend/api/clients.py.
@@ -193,7 +197,10 @@ SPECTACULAR_SETTINGS = {
 LOGIN_CODE_TTL_SECONDS = env.int("LOGIN_CODE_TTL_SECONDS", default=300)
 LOGIN_CODE_MAX_ATTEMPTS = env.int("LOGIN_CODE_MAX_ATTEMPTS", default=5)
 LOGIN_CODE_RESEND_SECONDS = env.int("LOGIN_CODE_RESEND_SECONDS", default=60)
-LOGIN_CODE_DAILY_LIMIT = env.int("LOGIN_CODE_DAILY_LIMIT", default=10)
+LOGIN_CODE_DAILY_LIMIT = env.int("LOGIN_CODE_DAILY_LIMIT", default=10)  # per phone, purpose and requester
+# Per phone and purpose from requesters the phone never logged in from (bounds SMS to a stranger's phone;
+# the phone's own app, with its device key, is not held back by it). See docs/security.md.
+LOGIN_CODE_PHONE_DAILY_LIMIT = env.int("LOGIN_CODE_PHONE_DAILY_LIMIT", default=20)
 
 # --- Certification ------------------------------------------------------------------------
 CERTIFICATION_VALIDITY_MONTHS = env.int("CERTIFICATION_VALIDITY_MONTHS", default=12)

@@ -48,3 +48,12 @@ def test_production_without_a_shared_cache_is_flagged(settings):
     assert [type(m) for m in shared_cache_check(None)] == [CheckWarning]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
     assert shared_cache_check(None) == []
+
+
+def test_one_client_cannot_send_codes_to_any_number_of_phones_in_a_day(api_client, monkeypatch):
+    from accounts.apis import ClientDailyThrottle
+
+    monkeypatch.setattr(ClientDailyThrottle, "THROTTLE_RATES", {"login_code_daily": "2/day"})
+    assert _ask(api_client, "13800138001", "").status_code == 202
+    assert _ask(api_client, "13800138002", "").status_code == 202
+    assert _ask(api_client, "13800138003", "").status_code == 429
