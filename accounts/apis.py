@@ -101,6 +101,9 @@ class LoginApi(AnonymousLoginApi):
     class InputSerializer(serializers.Serializer):
         phone = MainlandPhoneField(max_length=32)
         code = serializers.RegexField(r"^\s*[0-9]{6}\s*$", error_messages={"invalid": CODE_FORMAT_MESSAGE})
+        otp_token = serializers.CharField(
+            required=False, allow_blank=True, max_length=16, help_text="staff only: the authenticator app's code"
+        )
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
@@ -115,7 +118,10 @@ class LoginApi(AnonymousLoginApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, instance, token = login_with_code(
-            phone=serializer.validated_data["phone"], code=serializer.validated_data["code"].strip(), request=request
+            phone=serializer.validated_data["phone"],
+            code=serializer.validated_data["code"].strip(),
+            otp_token=serializer.validated_data.get("otp_token", ""),
+            request=request,
         )
         data = {
             "token": token,

@@ -13,13 +13,14 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import match_token
 from knox.models import AuthToken
 
 from accounts.idnumbers import parse_resident_id
 from accounts.models import AuditEvent, OneTimeCode, Pensioner, Region, RelativeLink, User
 from accounts.phones import normalize_mainland_mobile
 from accounts.roles import Role
-from accounts.selectors import user_roles
+from accounts.selectors import user_is_staff_member, user_roles
 from backend.api.clients import client_ip
 from backend.api.errors import ApplicationError, ConflictError, NotFoundError
 from backend.dates import add_months
@@ -277,8 +278,32 @@ def login_code_request(*, phone: str, requester: str = "") -> OneTimeCode:
     )
 
 
-def login_with_code(*, phone: str, code: str, request: HttpRequest | None = None) -> tuple[User, AuthToken, str]:
-    """Check the code and issue a new per-device token (one knox token per login)."""
+def staff_second_factor_check(*, user: User, otp_token: str) -> None:
+    """With ``STAFF_OTP_REQUIRED``, staff need a TOTP code as well as the SMS code (django-otp devices).
+
+    Checked after the SMS code, so the answer never tells a stranger whether a phone belongs to staff;
+    each wrong TOTP code costs a new SMS code, and django-otp slows repeated failures down.
+    """
+    if not settings.STAFF_OTP_REQUIRED or not (user.is_staff or user_is_staff_member(user)):
+        return
+    if not (otp_token or "").strip():
+        raise ApplicationError(
+            _("Staff accounts also need the 6-digit code from the authenticator app."),
+            code="otp_required",
+            status_code=401,
+        )
+    if match_token(user, otp_token.strip()) is None:
+        raise ApplicationError(
+            _("The authenticator code is not correct. Please ask for a new SMS code and try again."),
+            code="otp_invalid",
+            status_code=401,
+        )
+
+
+def login_with_code(
+    *, phone: str, code: str, otp_token: str = "", request: HttpRequest | None = None
+) -> tuple[User, AuthToken, str]:
+    """Check the code (and a staff member's second factor) and issue a new per-device token."""
     # Not inside an atomic block: a wrong try must stay counted when the error propagates.
     one_time_code_check(phone=phone, purpose=OneTimeCode.Purpose.LOGIN, code=code)
     user = app_user_get_or_create(phone=phone)
@@ -286,6 +311,7 @@ def login_with_code(*, phone: str, code: str, request: HttpRequest | None = None
         raise ApplicationError(
             _("This account is disabled. Please contact the service office."), code="account_disabled", status_code=403
         )
+    staff_second_factor_check(user=user, otp_token=otp_token)
     instance, token = AuthToken.objects.create(user=user)
     _token_limit_enforce(user=user)
     audit_record(actor=user, action="auth.login", target=user, request=request, details={"token": instance.token_key})

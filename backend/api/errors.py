@@ -69,6 +69,16 @@ class ForbiddenError(ApplicationError):
     default_message = gettext_lazy("You are not allowed to do this.")
 
 
+class CsrfFailedError(ApplicationError):
+    """A browser session call without the CSRF header: a client bug, not a missing permission."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "csrf_failed"
+    default_message = gettext_lazy(
+        "The security check of this page failed (CSRF). Please reload the page and try again."
+    )
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": force_str(message), "fields": fields or {}}
     body.update(extra)
