@@ -129,5 +129,7 @@ def test_the_enrolment_command_prints_an_authenticator_url(staff):
 def test_production_settings_require_the_second_factor():
     code = "import django; django.setup(); from django.conf import settings; print(settings.STAFF_OTP_REQUIRED)"
     env = {"DEBUG": "False", "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "backend.settings", "PATH": ""}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
     assert result.stdout.strip().endswith("True"), result.stderr
