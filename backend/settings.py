@@ -285,6 +285,8 @@ FACECHECK_DET_SIZE = env.int("FACECHECK_DET_SIZE", default=640)
 FACECHECK_ORT_THREADS = env.int("FACECHECK_ORT_THREADS", default=0)  # 0: one per core
 FACECHECK_MAX_UPLOAD_BYTES = env.int("FACECHECK_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FACECHECK_MAX_PIXELS = env.int("FACECHECK_MAX_PIXELS", default=50_000_000)
+# Estimated peak memory of decoding one photo, from its header (a 16-bit 7000x7000 PNG is refused).
+FACECHECK_MAX_DECODE_BYTES = env.int("FACECHECK_MAX_DECODE_BYTES", default=256 * 1024 * 1024)
 # Per recogniser, or "primary+second" when fusing (scores on another scale). Chosen with facecheck_eval on
 # the East-Asian set so the false-accept rate holds there (FAR <= 0.1 %); see docs/facecheck.md.
 FACECHECK_THRESHOLDS = {
