@@ -3,11 +3,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import json
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -40,18 +42,28 @@ def audit_record(
     request: HttpRequest | None = None,
     pensioner_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event. Called inside the same transaction as the change it records."""
+    """Append one event, chained to the previous one. Called inside the same transaction as the change
+    it records; appends are serialised (a named lock held to commit) so the chain has one order."""
     if pensioner_id is None:
         pensioner_id = target.pk if isinstance(target, Pensioner) else getattr(target, "pensioner_id", None)
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        pensioner_id_ref=pensioner_id,
-        client_ip=client_ip(request),
-        details=details or {},
-    )
+    with transaction.atomic():
+        transaction_lock("accounts.audit-chain")
+        last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values("seq", "hash").first()
+        event = AuditEvent(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            pensioner_id_ref=pensioner_id,
+            client_ip=AuditEvent._meta.get_field("client_ip").get_prep_value(client_ip(request)),
+            details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
+            created_at=timezone.now(),
+            seq=(last["seq"] + 1) if last else 1,
+            prev_hash=last["hash"] if last else "",
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event
 
 
 # --- Registry ------------------------------------------------------------------------------
