@@ -1,5 +1,7 @@
 """The audit log is tamper-evident: a hash chain, a verifying command, and a database that refuses rewrites."""
 
+import itertools
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -44,7 +46,7 @@ def _tamper(sql: str, params: list) -> None:  # type: ignore[type-arg]
 
 def test_each_event_carries_the_hash_of_the_one_before(events):
     assert events[0].prev_hash == ""
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
         assert after.seq == before.seq + 1
     assert all(len(event.hash) == 64 for event in events)
@@ -61,7 +63,7 @@ def test_an_intact_chain_verifies(events):
 
 def test_a_changed_event_is_named(events):
     _tamper("UPDATE accounts_auditevent SET details = %s WHERE id = %s", ['{"n": 99}', events[2].pk])
-    with pytest.raises(CommandError, match=r"position 3 \(event id %d\).*changed" % events[2].pk):
+    with pytest.raises(CommandError, match=rf"position 3 \(event id {events[2].pk}\).*changed"):
         verify()
 
 
