@@ -88,7 +88,9 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **
 
 # DRF messages that are not marked for translation in DRF itself.
 _UNTRANSLATED_DRF = {
-    ("null", "No data provided"): gettext_lazy("The request body is empty. Please send the information as a JSON object."),
+    ("null", "No data provided"): gettext_lazy(
+        "The request body is empty. Please send the information as a JSON object."
+    ),
 }
 
 
