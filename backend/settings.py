@@ -89,7 +89,7 @@ WSGI_APPLICATION = "backend.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "backend" / "templates"],  # overrides (Redoc without external fonts)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -210,6 +210,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # System fonts only (the stock page loads Google Fonts, unreachable from many networks in China).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif',
+                "headings": {"fontFamily": '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif'},
+                "code": {"fontFamily": "ui-monospace, Menlo, Consolas, monospace"},
+            }
+        }
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
@@ -269,6 +279,11 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only (the proxy sets X-Forwarded-Proto); HSTS for a year. See docs/security.md.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # --- App sections (each app's owner edits only its own block) -----------------------------
 # facecheck
