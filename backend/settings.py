@@ -197,6 +197,7 @@ REST_KNOX = {
     "TOKEN_LIMIT_PER_USER": env.int("API_TOKEN_LIMIT_PER_USER", default=10),
 }
 
+_SYSTEM_FONTS = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif'
 SPECTACULAR_SETTINGS = {
     "TITLE": "养老保险待遇资格认证 API",
     "DESCRIPTION": (
@@ -214,8 +215,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_UI_SETTINGS": {
         "theme": {
             "typography": {
-                "fontFamily": '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif',
-                "headings": {"fontFamily": '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif'},
+                "fontFamily": _SYSTEM_FONTS,
+                "headings": {"fontFamily": _SYSTEM_FONTS},
                 "code": {"fontFamily": "ui-monospace, Menlo, Consolas, monospace"},
             }
         }
