@@ -15,7 +15,13 @@ from rest_framework.views import APIView
 from accounts.idnumbers import mask_id_number
 from accounts.models import RelativeLink
 from accounts.phones import mask_phone, normalize_mainland_mobile
-from accounts.selectors import pensioners_actable, relative_links_of, user_roles
+from accounts.selectors import (
+    access_log_actor,
+    access_log_events,
+    pensioners_actable,
+    relative_links_of,
+    user_roles,
+)
 from accounts.services import (
     code_requester,
     device_key_for,
@@ -27,6 +33,7 @@ from accounts.services import (
     token_revoke_all,
 )
 from backend.api.clients import client_ip
+from backend.api.pagination import DefaultPagination
 from backend.api.schema import ERROR_RESPONSES
 
 CODE_FORMAT_MESSAGE = _("The code is 6 digits.")
@@ -288,3 +295,34 @@ class RelativeLinkConfirmApi(APIView):
             relative=request.user, link_id=link_id, code=serializer.validated_data["code"].strip(), request=request
         )
         return Response(RelativeLinkOutputSerializer(_link_payload(link)).data)
+
+
+class AccessLogApi(APIView):
+    """Who read or changed my data, and when (PIPL right to know). Staff appear as role and office only."""
+
+    pagination_class = DefaultPagination
+
+    class OutputSerializer(serializers.Serializer):
+        at = serializers.DateTimeField()
+        action = serializers.CharField(help_text="machine code of what was done, e.g. certification.status.read")
+        kind = serializers.ChoiceField(choices=["read", "change"])
+        who_kind = serializers.ChoiceField(choices=["self", "relative", "assistant", "staff", "system"])
+        who = serializers.CharField(help_text="role and office, never a staff member's name")
+
+    @extend_schema(responses={200: OutputSerializer(many=True), **ERROR_RESPONSES}, tags=["me"])
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(access_log_events(user=request.user), request, view=self)
+        rows = []
+        for event in page:
+            who_kind, who = access_log_actor(actor=event.actor, subject=request.user)
+            rows.append(
+                {
+                    "at": event.created_at,
+                    "action": event.action,
+                    "kind": "read" if event.action.endswith(".read") else "change",
+                    "who_kind": who_kind,
+                    "who": who,
+                }
+            )
+        return paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)

@@ -18,6 +18,7 @@ PAGINATED_LISTS = [
     "/api/v1/pensioners/{pensioner_id}/payments",
     "/api/v1/certification/history",
     "/api/v1/chatbot/messages",
+    "/api/v1/me/access-log",
 ]
 
 
