@@ -225,6 +225,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 
+# When the daily retention jobs run (selfies: facecheck.retention; evidence: casework.retention).
+RETENTION_CRON = env.str("RETENTION_CRON", default="45 3 * * *")
+
 # --- Login codes --------------------------------------------------------------------------
 LOGIN_CODE_TTL_SECONDS = env.int("LOGIN_CODE_TTL_SECONDS", default=300)
 LOGIN_CODE_MAX_ATTEMPTS = env.int("LOGIN_CODE_MAX_ATTEMPTS", default=5)
@@ -331,6 +334,9 @@ FACECHECK_FACE_PHASH_MAX_DISTANCE = env.int("FACECHECK_FACE_PHASH_MAX_DISTANCE",
 FACECHECK_RETRY_WINDOW_SECONDS = env.int("FACECHECK_RETRY_WINDOW_SECONDS", default=600)  # same upload = same answer
 FACECHECK_AGEING_MAX_TEMPLATES = env.int("FACECHECK_AGEING_MAX_TEMPLATES", default=3)
 FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default="15 2 * * *")
+# Selfies (face attempt photos) are deleted after this many days unless their review case is open
+# or the photo became an ageing template (PIPL: keep no longer than needed). Daily at RETENTION_CRON.
+FACECHECK_SELFIE_RETENTION_DAYS = env.int("FACECHECK_SELFIE_RETENTION_DAYS", default=90)
 # end facecheck
 
 # chatbot
@@ -385,4 +391,7 @@ CASEWORK_EVIDENCE_MAX_FILES = env.int("CASEWORK_EVIDENCE_MAX_FILES", default=10)
 CASEWORK_CASE_DEADLINE_DAYS = env.int("CASEWORK_CASE_DEADLINE_DAYS", default=30)
 # Day of the month the monthly benefit is paid (payment ledger).
 CASEWORK_PAY_DAY = env.int("CASEWORK_PAY_DAY", default=10)
+# Evidence files are deleted this many days after the last case they belong to was closed: the legal
+# keeping period, to be set from the office's archive rules (default 10 years).
+CASEWORK_EVIDENCE_RETENTION_DAYS = env.int("CASEWORK_EVIDENCE_RETENTION_DAYS", default=3650)
 # end casework

@@ -17,4 +17,10 @@ def schedules() -> list[dict[str, Any]]:
             "schedule_type": Schedule.CRON,
             "cron": settings.NOTIFICATIONS_DAILY_CRON,
         },
+        {
+            "name": "casework.evidence_retention",
+            "func": "casework.retention.evidence_expired_purge",
+            "schedule_type": Schedule.CRON,
+            "cron": settings.RETENTION_CRON,
+        },
     ]
