@@ -9,14 +9,22 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.idnumbers import mask_id_number
 from accounts.models import RelativeLink
 from accounts.phones import mask_phone, normalize_mainland_mobile
-from accounts.selectors import pensioners_actable, relative_links_of, user_roles
+from accounts.selectors import (
+    access_log_actor,
+    access_log_events,
+    pensioners_actable,
+    relative_links_of,
+    user_roles,
+)
 from accounts.services import (
+    code_requester,
+    device_key_for,
     login_code_request,
     login_with_code,
     relative_link_confirm,
@@ -24,6 +32,8 @@ from accounts.services import (
     token_revoke,
     token_revoke_all,
 )
+from backend.api.clients import client_ip
+from backend.api.pagination import DefaultPagination
 from backend.api.schema import ERROR_RESPONSES
 
 CODE_FORMAT_MESSAGE = _("The code is 6 digits.")
@@ -39,12 +49,21 @@ class MainlandPhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages, code="phone_invalid") from exc
 
 
+class ClientDailyThrottle(SimpleRateThrottle):
+    """Per client address and day, whatever the phone: bounds SMS pumping to many numbers from one client."""
+
+    scope = "login_code_daily"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class AnonymousLoginApi(APIView):
     """Login endpoints: open to anyone, throttled per client as a first line (limits live in the DB)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, ClientDailyThrottle]
     throttle_scope = "login_code"
 
 
@@ -53,6 +72,13 @@ class LoginCodeRequestApi(AnonymousLoginApi):
 
     class InputSerializer(serializers.Serializer):
         phone = MainlandPhoneField(max_length=32)
+        device_key = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=64,
+            help_text="the device_key this phone's app received at its last login (strangers cannot "
+            "then use up this phone's daily codes)",
+        )
 
     class OutputSerializer(serializers.Serializer):
         sent = serializers.BooleanField()
@@ -63,7 +89,11 @@ class LoginCodeRequestApi(AnonymousLoginApi):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        login_code_request(phone=serializer.validated_data["phone"])
+        phone = serializer.validated_data["phone"]
+        requester = code_requester(
+            phone=phone, ip=client_ip(request), device_key=serializer.validated_data.get("device_key", "")
+        )
+        login_code_request(phone=phone, requester=requester)
         data = {
             "sent": True,
             "expires_in": settings.LOGIN_CODE_TTL_SECONDS,
@@ -78,6 +108,9 @@ class LoginApi(AnonymousLoginApi):
     class InputSerializer(serializers.Serializer):
         phone = MainlandPhoneField(max_length=32)
         code = serializers.RegexField(r"^\s*[0-9]{6}\s*$", error_messages={"invalid": CODE_FORMAT_MESSAGE})
+        otp_token = serializers.CharField(
+            required=False, allow_blank=True, max_length=16, help_text="staff only: the authenticator app's code"
+        )
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
@@ -85,13 +118,17 @@ class LoginApi(AnonymousLoginApi):
         expiry = serializers.DateTimeField()
         user_id = serializers.IntegerField()
         roles = serializers.ListField(child=serializers.CharField())
+        device_key = serializers.CharField(help_text="keep it and send it with later code requests")
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **ERROR_RESPONSES}, tags=["auth"])
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, instance, token = login_with_code(
-            phone=serializer.validated_data["phone"], code=serializer.validated_data["code"].strip(), request=request
+            phone=serializer.validated_data["phone"],
+            code=serializer.validated_data["code"].strip(),
+            otp_token=serializer.validated_data.get("otp_token", ""),
+            request=request,
         )
         data = {
             "token": token,
@@ -99,6 +136,7 @@ class LoginApi(AnonymousLoginApi):
             "expiry": instance.expiry,
             "user_id": user.pk,
             "roles": sorted(user_roles(user)),
+            "device_key": device_key_for(phone=serializer.validated_data["phone"]),
         }
         return Response(self.OutputSerializer(data).data)
 
@@ -257,3 +295,34 @@ class RelativeLinkConfirmApi(APIView):
             relative=request.user, link_id=link_id, code=serializer.validated_data["code"].strip(), request=request
         )
         return Response(RelativeLinkOutputSerializer(_link_payload(link)).data)
+
+
+class AccessLogApi(APIView):
+    """Who read or changed my data, and when (PIPL right to know). Staff appear as role and office only."""
+
+    pagination_class = DefaultPagination
+
+    class OutputSerializer(serializers.Serializer):
+        at = serializers.DateTimeField()
+        action = serializers.CharField(help_text="machine code of what was done, e.g. certification.status.read")
+        kind = serializers.ChoiceField(choices=["read", "change"])
+        who_kind = serializers.ChoiceField(choices=["self", "relative", "assistant", "staff", "system"])
+        who = serializers.CharField(help_text="role and office, never a staff member's name")
+
+    @extend_schema(responses={200: OutputSerializer(many=True), **ERROR_RESPONSES}, tags=["me"])
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(access_log_events(user=request.user), request, view=self)
+        rows = []
+        for event in page:
+            who_kind, who = access_log_actor(actor=event.actor, subject=request.user)
+            rows.append(
+                {
+                    "at": event.created_at,
+                    "action": event.action,
+                    "kind": "read" if event.action.endswith(".read") else "change",
+                    "who_kind": who_kind,
+                    "who": who,
+                }
+            )
+        return paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)

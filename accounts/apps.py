@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("accounts and registry")
 
     def ready(self) -> None:
+        import backend.checks  # noqa: F401  (registers the deployment checks)
         from accounts.roles_sync import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")

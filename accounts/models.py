@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -241,7 +245,8 @@ class RelativeLink(models.Model):
 
 
 class OneTimeCode(models.Model):
-    """An SMS code, stored as an HMAC; the counters enforce expiry, attempts, resend gap and daily cap."""
+    """An SMS code, stored as an HMAC; the counters enforce expiry, attempts, resend gap and daily caps
+    (per purpose, per requester, and per phone for requesters the phone has never logged in from)."""
 
     class Purpose(models.TextChoices):
         LOGIN = "login", _("login")
@@ -250,6 +255,9 @@ class OneTimeCode(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=16)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     subject_id = models.BigIntegerField(_("subject"), null=True, blank=True)
+    # Who asked (a keyed hash, never the address itself): "ip:…", "user:…" or "device:…" for a phone
+    # that logged in before. Limits are per requester, so one client cannot spend another's codes.
+    requester = models.CharField(_("requested by"), max_length=48, blank=True, default="")
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -274,7 +282,12 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Append-only trail of state changes and reads of another person's data (可溯可查)."""
+    """Append-only trail of state changes and reads of another person's data (可溯可查).
+
+    Tamper-evident: each event carries the hash of the one before it (``seq`` order) and its own hash
+    over its canonical fields, so changing, removing or inserting a row breaks the chain at that point
+    (``manage.py audit_verify`` names it). Rows written before the chain existed have no ``seq``.
+    """
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT
@@ -286,6 +299,9 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    seq = models.BigIntegerField(_("chain position"), null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(_("previous event's hash"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -304,3 +320,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("The audit log is append-only.")
+
+    def canonical(self) -> bytes:
+        """The hashed form: every recorded field, the chain position and the previous hash, in a fixed
+        order and encoding (times in UTC, microseconds kept), so the same row always hashes the same."""
+        created = self.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return json.dumps(
+            [
+                self.seq,
+                self.prev_hash,
+                created,
+                self.actor_id,
+                self.action,
+                self.target_type,
+                str(self.target_id),
+                self.pensioner_id_ref,
+                self.client_ip,
+                self.details,
+            ],
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=str,
+        ).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()

@@ -6,8 +6,9 @@ from enum import StrEnum
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssignment
+from accounts.models import AuditEvent, Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.roles import STAFF_ROLES, Role
 from backend.api.errors import NotFoundError
 
@@ -278,3 +279,50 @@ def village_assistant_phones(*, village_ids: Iterable[int]) -> dict[int, list[tu
         if phone:
             found[village_id].append((user_id, phone))
     return found
+
+
+# --- PIPL right to know: who read or changed my data ----------------------------------------
+
+
+def access_log_events(*, user: User) -> QuerySet[AuditEvent]:
+    """Events about the person behind ``user``: their registry row (and everything filed under it,
+    by ``pensioner_id_ref``) and their own account, newest first."""
+    own = Q(target_type=User._meta.label_lower, target_id=str(user.pk))
+    pensioner_id = Pensioner.objects.filter(user=user).values_list("pk", flat=True).first()
+    if pensioner_id is not None:
+        own |= Q(pensioner_id_ref=pensioner_id)
+    return (
+        AuditEvent.objects.filter(own)
+        .select_related("actor", "actor__region")
+        .only("id", "created_at", "action", "target_type", "actor", "actor__id", "actor__region__name")
+        .order_by("-created_at", "-id")
+    )
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _("administrator"),
+    Role.REVIEWER: _("reviewer"),
+    Role.CASEWORKER: _("caseworker"),
+    Role.VILLAGE_ASSISTANT: _("village assistant"),
+    Role.RELATIVE: _("family member"),
+}
+
+
+def access_log_actor(*, actor: User | None, subject: User) -> tuple[str, str]:
+    """(kind, label) for who acted, masked to role and office: staff names are never shown."""
+    if actor is None:
+        return "system", str(_("the system"))
+    if actor.pk == subject.pk:
+        return "self", str(_("you"))
+    roles = user_roles(actor)
+    for role in (Role.ADMIN, Role.REVIEWER, Role.CASEWORKER):
+        if role in roles:
+            office = actor.region.name if actor.region_id else ""
+            return "staff", f"{ROLE_LABELS[role]} · {office}" if office else str(ROLE_LABELS[role])
+    if Role.VILLAGE_ASSISTANT in roles:
+        village = actor.villages.order_by("code").values_list("name", flat=True).first()
+        label = ROLE_LABELS[Role.VILLAGE_ASSISTANT]
+        return "assistant", f"{label} · {village}" if village else str(label)
+    if actor.is_staff:
+        return "staff", str(_("service staff"))
+    return "relative", str(ROLE_LABELS[Role.RELATIVE])

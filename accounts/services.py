@@ -3,35 +3,34 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import json
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import match_token
 from knox.models import AuthToken
 
 from accounts.idnumbers import parse_resident_id
 from accounts.models import AuditEvent, OneTimeCode, Pensioner, Region, RelativeLink, User
 from accounts.phones import normalize_mainland_mobile
 from accounts.roles import Role
-from accounts.selectors import user_roles
+from accounts.selectors import user_is_staff_member, user_roles
+from backend.api.clients import client_ip
 from backend.api.errors import ApplicationError, ConflictError, NotFoundError
 from backend.dates import add_months
+from backend.locks import transaction_lock
 from notifications.services import sms_send
 from notifications.sms import SmsKind
 
 # --- Audit ---------------------------------------------------------------------------------
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(
@@ -43,18 +42,28 @@ def audit_record(
     request: HttpRequest | None = None,
     pensioner_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event. Called inside the same transaction as the change it records."""
+    """Append one event, chained to the previous one. Called inside the same transaction as the change
+    it records; appends are serialised (a named lock held to commit) so the chain has one order."""
     if pensioner_id is None:
         pensioner_id = target.pk if isinstance(target, Pensioner) else getattr(target, "pensioner_id", None)
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        pensioner_id_ref=pensioner_id,
-        client_ip=client_ip(request),
-        details=details or {},
-    )
+    with transaction.atomic():
+        transaction_lock("accounts.audit-chain")
+        last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values("seq", "hash").first()
+        event = AuditEvent(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            pensioner_id_ref=pensioner_id,
+            client_ip=AuditEvent._meta.get_field("client_ip").get_prep_value(client_ip(request)),
+            details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
+            created_at=timezone.now(),
+            seq=(last["seq"] + 1) if last else 1,
+            prev_hash=last["hash"] if last else "",
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event
 
 
 # --- Registry ------------------------------------------------------------------------------
@@ -139,43 +148,84 @@ def _local_midnight(now: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+DEVICE_REQUESTER = "device:"
+
+
+def _keyed(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def device_key_for(*, phone: str) -> str:
+    """Given to a phone's app at login; presented with later code requests it proves "this phone logged
+    in here before", which strangers cannot forge, so they cannot spend that phone's login codes."""
+    return _keyed(f"login-device:{phone}")[:40]
+
+
+def code_requester(*, phone: str, ip: str | None = None, device_key: str = "", user: User | None = None) -> str:
+    """The budget a code request is counted against (a keyed hash: no address is stored)."""
+    if device_key and hmac.compare_digest(device_key.strip(), device_key_for(phone=phone)):
+        return DEVICE_REQUESTER + _keyed(f"device:{phone}")[:32]
+    if user is not None and user.is_authenticated:
+        return "user:" + _keyed(f"user:{user.pk}")[:32]
+    return "ip:" + _keyed(f"ip:{ip or '-'}")[:32]
+
+
+def _too_soon(wait: float) -> ApplicationError:
+    return ApplicationError(
+        _("A code was just sent. Please wait %(seconds)d seconds before asking again.") % {"seconds": int(wait) + 1},
+        code="code_resend_too_soon",
+        status_code=429,
+        extra={"retry_after": int(wait) + 1},
+    )
+
+
+def _daily_limit_reached() -> ApplicationError:
+    return ApplicationError(
+        _("Too many codes were requested for this number today. Please try again tomorrow."),
+        code="code_daily_limit",
+        status_code=429,
+    )
+
+
 @transaction.atomic
 def one_time_code_issue(
-    *, phone: str, purpose: str, text: str, subject_id: int | None = None, send_to: str | None = None
+    *,
+    phone: str,
+    purpose: str,
+    text: str,
+    requester: str = "",
+    subject_id: int | None = None,
+    send_to: str | None = None,
 ) -> OneTimeCode:
     """Create a code and send it. ``text`` is a translated template with ``%(code)s``.
 
-    Limits are enforced from the stored rows, not a cache, so every worker sees the same counts.
+    Limits are enforced from the stored rows, not a cache, so every worker sees the same counts, and
+    only codes actually sent are counted: a refused request spends nobody's budget. Per purpose and
+    requester: the resend gap and ``LOGIN_CODE_DAILY_LIMIT``. Per phone and purpose, for requesters
+    the phone never logged in from: ``LOGIN_CODE_PHONE_DAILY_LIMIT`` (bounds SMS to a stranger's phone).
     """
+    # Serialise issuing per phone with a lock that exists before any code does (select_for_update
+    # would lock only rows already there, so simultaneous first requests would all pass).
+    transaction_lock(f"one-time-code:{phone}:{purpose}")
     now = timezone.now()
-    # Serialise issuing per phone: on PostgreSQL lock the latest row; on SQLite IMMEDIATE does it.
-    recent = list(
-        OneTimeCode.objects.select_for_update()
-        .filter(phone=phone, created_at__gte=_local_midnight(now))
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-    )
-    if recent:
-        wait = settings.LOGIN_CODE_RESEND_SECONDS - (now - recent[0]).total_seconds()
+    today = OneTimeCode.objects.filter(phone=phone, purpose=purpose, created_at__gte=_local_midnight(now))
+    mine = list(today.filter(requester=requester).order_by("-created_at").values_list("created_at", flat=True))
+    if mine:
+        wait = settings.LOGIN_CODE_RESEND_SECONDS - (now - mine[0]).total_seconds()
         if wait > 0:
-            raise ApplicationError(
-                _("A code was just sent. Please wait %(seconds)d seconds before asking again.")
-                % {"seconds": int(wait) + 1},
-                code="code_resend_too_soon",
-                status_code=429,
-                extra={"retry_after": int(wait) + 1},
-            )
-    if len(recent) >= settings.LOGIN_CODE_DAILY_LIMIT:
-        raise ApplicationError(
-            _("Too many codes were requested for this number today. Please try again tomorrow."),
-            code="code_daily_limit",
-            status_code=429,
-        )
+            raise _too_soon(wait)
+    if len(mine) >= settings.LOGIN_CODE_DAILY_LIMIT:
+        raise _daily_limit_reached()
+    if not requester.startswith(DEVICE_REQUESTER):
+        strangers = today.exclude(requester__startswith=DEVICE_REQUESTER).count()
+        if strangers >= settings.LOGIN_CODE_PHONE_DAILY_LIMIT:
+            raise _daily_limit_reached()
     code = f"{secrets.randbelow(10**6):06d}"
     record = OneTimeCode.objects.create(
         phone=phone,
         purpose=purpose,
         subject_id=subject_id,
+        requester=requester,
         code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
         created_at=now,
         expires_at=now + datetime.timedelta(seconds=settings.LOGIN_CODE_TTL_SECONDS),
@@ -229,17 +279,43 @@ def one_time_code_check(*, phone: str, purpose: str, code: str, subject_id: int 
 # --- Login ---------------------------------------------------------------------------------
 
 
-def login_code_request(*, phone: str) -> OneTimeCode:
+def login_code_request(*, phone: str, requester: str = "") -> OneTimeCode:
+    """``requester`` from :func:`code_requester` (the API passes the client address and device key)."""
     return one_time_code_issue(
         phone=phone,
         purpose=OneTimeCode.Purpose.LOGIN,
+        requester=requester,
         text=settings.SMS_SIGNATURE
         + _("Your login code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone."),
     )
 
 
-def login_with_code(*, phone: str, code: str, request: HttpRequest | None = None) -> tuple[User, AuthToken, str]:
-    """Check the code and issue a new per-device token (one knox token per login)."""
+def staff_second_factor_check(*, user: User, otp_token: str) -> None:
+    """With ``STAFF_OTP_REQUIRED``, staff need a TOTP code as well as the SMS code (django-otp devices).
+
+    Checked after the SMS code, so the answer never tells a stranger whether a phone belongs to staff;
+    each wrong TOTP code costs a new SMS code, and django-otp slows repeated failures down.
+    """
+    if not settings.STAFF_OTP_REQUIRED or not (user.is_staff or user_is_staff_member(user)):
+        return
+    if not (otp_token or "").strip():
+        raise ApplicationError(
+            _("Staff accounts also need the 6-digit code from the authenticator app."),
+            code="otp_required",
+            status_code=401,
+        )
+    if match_token(user, otp_token.strip()) is None:
+        raise ApplicationError(
+            _("The authenticator code is not correct. Please ask for a new SMS code and try again."),
+            code="otp_invalid",
+            status_code=401,
+        )
+
+
+def login_with_code(
+    *, phone: str, code: str, otp_token: str = "", request: HttpRequest | None = None
+) -> tuple[User, AuthToken, str]:
+    """Check the code (and a staff member's second factor) and issue a new per-device token."""
     # Not inside an atomic block: a wrong try must stay counted when the error propagates.
     one_time_code_check(phone=phone, purpose=OneTimeCode.Purpose.LOGIN, code=code)
     user = app_user_get_or_create(phone=phone)
@@ -247,6 +323,7 @@ def login_with_code(*, phone: str, code: str, request: HttpRequest | None = None
         raise ApplicationError(
             _("This account is disabled. Please contact the service office."), code="account_disabled", status_code=403
         )
+    staff_second_factor_check(user=user, otp_token=otp_token)
     instance, token = AuthToken.objects.create(user=user)
     _token_limit_enforce(user=user)
     audit_record(actor=user, action="auth.login", target=user, request=request, details={"token": instance.token_key})
@@ -308,6 +385,7 @@ def relative_link_request(
         one_time_code_issue(
             phone=pensioner.phone,
             purpose=OneTimeCode.Purpose.RELATIVE_CONFIRM,
+            requester=code_requester(phone=pensioner.phone, user=relative),
             subject_id=link.pk,
             text=settings.SMS_SIGNATURE
             + _(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("auth/devices/<str:token_key>", apis.DeviceLogoutApi.as_view(), name="device-logout"),
     path("auth/logout-all", apis.LogoutAllApi.as_view(), name="logout-all"),
     path("me", apis.MeApi.as_view(), name="me"),
+    path("me/access-log", apis.AccessLogApi.as_view(), name="access-log"),
     path("relatives/links", apis.RelativeLinkListCreateApi.as_view(), name="relative-links"),
     path("relatives/links/<int:link_id>/confirm", apis.RelativeLinkConfirmApi.as_view(), name="relative-link-confirm"),
 ]

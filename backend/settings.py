@@ -43,11 +43,12 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "backend.api.errors.csrf_failure_view"  # JSON error shape under /api/
 # Public https origin Twilio calls back on; signatures are computed over this URL.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.apps.ServiceAdminConfig",  # django.contrib.admin, titled as the service, OTP-aware
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "selfservice",
     "casework",
@@ -76,8 +80,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -86,7 +92,7 @@ WSGI_APPLICATION = "backend.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "backend" / "templates"],  # overrides (Redoc without external fonts)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -116,6 +122,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# --- Staff sign-in: lockout (django-axes) and a second factor (django-otp TOTP) ---------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked-out sign-ins first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "backend.api.clients.client_ip"  # same NUM_PROXIES rule as the throttles
+AXES_LOCKOUT_CALLABLE = "backend.admin_site.lockout_response"
+# Staff need username + password + a TOTP code (admin), or SMS code + TOTP code (API login).
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="养老保险待遇资格认证")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -148,7 +169,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "backend.api.auth.SessionAuthentication",  # OTP-verified staff sessions; a clear CSRF error
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "backend.api.pagination.DefaultPagination",
@@ -157,8 +178,15 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "backend.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {"login_code": env.str("THROTTLE_LOGIN_CODE", default="30/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login_code": env.str("THROTTLE_LOGIN_CODE", default="30/min"),
+        # per client address and day over all phones (carrier NAT puts many people behind one address)
+        "login_code_daily": env.str("THROTTLE_LOGIN_CODE_DAILY", default="500/day"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the header is ignored
+    # (a forged one would otherwise give every request a fresh throttle budget). See backend/api/clients.py.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
@@ -171,6 +199,7 @@ REST_KNOX = {
     "TOKEN_LIMIT_PER_USER": env.int("API_TOKEN_LIMIT_PER_USER", default=10),
 }
 
+_SYSTEM_FONTS = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif'
 SPECTACULAR_SETTINGS = {
     "TITLE": "养老保险待遇资格认证 API",
     "DESCRIPTION": (
@@ -184,15 +213,31 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # System fonts only (the stock page loads Google Fonts, unreachable from many networks in China).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": _SYSTEM_FONTS,
+                "headings": {"fontFamily": _SYSTEM_FONTS},
+                "code": {"fontFamily": "ui-monospace, Menlo, Consolas, monospace"},
+            }
+        }
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+
+# When the daily retention jobs run (selfies: facecheck.retention; evidence: casework.retention).
+RETENTION_CRON = env.str("RETENTION_CRON", default="45 3 * * *")
 
 # --- Login codes --------------------------------------------------------------------------
 LOGIN_CODE_TTL_SECONDS = env.int("LOGIN_CODE_TTL_SECONDS", default=300)
 LOGIN_CODE_MAX_ATTEMPTS = env.int("LOGIN_CODE_MAX_ATTEMPTS", default=5)
 LOGIN_CODE_RESEND_SECONDS = env.int("LOGIN_CODE_RESEND_SECONDS", default=60)
-LOGIN_CODE_DAILY_LIMIT = env.int("LOGIN_CODE_DAILY_LIMIT", default=10)
+LOGIN_CODE_DAILY_LIMIT = env.int("LOGIN_CODE_DAILY_LIMIT", default=10)  # per phone, purpose and requester
+# Per phone and purpose from requesters the phone never logged in from (bounds SMS to a stranger's phone;
+# the phone's own app, with its device key, is not held back by it). See docs/security.md.
+LOGIN_CODE_PHONE_DAILY_LIMIT = env.int("LOGIN_CODE_PHONE_DAILY_LIMIT", default=20)
 
 # --- Certification ------------------------------------------------------------------------
 CERTIFICATION_VALIDITY_MONTHS = env.int("CERTIFICATION_VALIDITY_MONTHS", default=12)
@@ -240,6 +285,11 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only (the proxy sets X-Forwarded-Proto); HSTS for a year. See docs/security.md.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # --- App sections (each app's owner edits only its own block) -----------------------------
 # facecheck
@@ -259,6 +309,8 @@ FACECHECK_DET_SIZE = env.int("FACECHECK_DET_SIZE", default=640)
 FACECHECK_ORT_THREADS = env.int("FACECHECK_ORT_THREADS", default=0)  # 0: one per core
 FACECHECK_MAX_UPLOAD_BYTES = env.int("FACECHECK_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FACECHECK_MAX_PIXELS = env.int("FACECHECK_MAX_PIXELS", default=50_000_000)
+# Estimated peak memory of decoding one photo, from its header (a 16-bit 7000x7000 PNG is refused).
+FACECHECK_MAX_DECODE_BYTES = env.int("FACECHECK_MAX_DECODE_BYTES", default=256 * 1024 * 1024)
 # Per recogniser, or "primary+second" when fusing (scores on another scale). Chosen with facecheck_eval on
 # the East-Asian set so the false-accept rate holds there (FAR <= 0.1 %); see docs/facecheck.md.
 FACECHECK_THRESHOLDS = {
@@ -286,6 +338,9 @@ FACECHECK_FACE_PHASH_MAX_DISTANCE = env.int("FACECHECK_FACE_PHASH_MAX_DISTANCE",
 FACECHECK_RETRY_WINDOW_SECONDS = env.int("FACECHECK_RETRY_WINDOW_SECONDS", default=600)  # same upload = same answer
 FACECHECK_AGEING_MAX_TEMPLATES = env.int("FACECHECK_AGEING_MAX_TEMPLATES", default=3)
 FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default="15 2 * * *")
+# Selfies (face attempt photos) are deleted after this many days unless their review case is open
+# or the photo became an ageing template (PIPL: keep no longer than needed). Daily at RETENTION_CRON.
+FACECHECK_SELFIE_RETENTION_DAYS = env.int("FACECHECK_SELFIE_RETENTION_DAYS", default=90)
 # end facecheck
 
 # chatbot
@@ -351,4 +406,7 @@ CASEWORK_VISIT_TASK_DAYS = env.int("CASEWORK_VISIT_TASK_DAYS", default=14)  # du
 CASEWORK_VISIT_COOLDOWN_DAYS = env.int("CASEWORK_VISIT_COOLDOWN_DAYS", default=30)  # no new task sooner
 # An on-site or counter proof of life must be recorded within this many days of the visit.
 CASEWORK_PROOF_MAX_AGE_DAYS = env.int("CASEWORK_PROOF_MAX_AGE_DAYS", default=30)
+# Evidence files are deleted this many days after the last case they belong to was closed: the legal
+# keeping period, to be set from the office's archive rules (default 10 years).
+CASEWORK_EVIDENCE_RETENTION_DAYS = env.int("CASEWORK_EVIDENCE_RETENTION_DAYS", default=3650)
 # end casework

@@ -10,8 +10,11 @@ os.environ.setdefault("SMS_BACKEND", "memory")
 os.environ.setdefault("Q_SYNC", "True")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("THROTTLE_LOGIN_CODE", "10000/min")
+os.environ.setdefault("THROTTLE_LOGIN_CODE_DAILY", "1000000/day")
 # Tests that exercise quiet hours set them explicitly; all others must not depend on the clock.
 os.environ.setdefault("SMS_QUIET_HOURS_START", "")
+# Tests that exercise the staff second factor switch it on themselves.
+os.environ.setdefault("STAFF_OTP_REQUIRED", "False")
 
 from backend.settings import *  # noqa: F403
 

@@ -30,4 +30,10 @@ def schedules() -> list[dict[str, Any]]:
             "schedule_type": Schedule.CRON,
             "cron": "0 6 1 * *",
         },
+        {
+            "name": "casework.evidence_retention",
+            "func": "casework.retention.evidence_expired_purge",
+            "schedule_type": Schedule.CRON,
+            "cron": settings.RETENTION_CRON,
+        },
     ]

@@ -17,4 +17,10 @@ def schedules() -> list[dict[str, Any]]:
             "schedule_type": Schedule.CRON,
             "cron": settings.FACECHECK_DUPLICATE_SCAN_CRON,
         },
+        {
+            "name": "facecheck.selfies_retention",
+            "func": "facecheck.retention.selfies_expired_purge",
+            "schedule_type": Schedule.CRON,
+            "cron": settings.RETENTION_CRON,
+        },
     ]

@@ -32,6 +32,7 @@ from accounts.models import Pensioner, User
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError
 from backend.formats import plain_date
+from backend.locks import session_lock
 from casework.models import Case
 from casework.services import case_open
 from facecheck import selectors
@@ -371,7 +372,19 @@ def _score_templates(
 def face_verify(
     *, actor: User, pensioner: Pensioner, image: bytes, method: str, request: HttpRequest | None = None
 ) -> VerifyOutcome:
-    """One selfie for ``pensioner`` (by themselves or an approved relative: the view decides which)."""
+    """One selfie for ``pensioner`` (by themselves or an approved relative: the view decides which).
+
+    Submissions for one pensioner are taken one at a time (a named lock held across the analysis), so
+    the daily caps, counted from stored attempts before the analysis, cannot be passed by sending
+    many at once; nobody submits two selfies for the same person in parallel in good faith.
+    """
+    with session_lock(f"facecheck.verify:{pensioner.pk}"):
+        return _face_verify(actor=actor, pensioner=pensioner, image=image, method=method, request=request)
+
+
+def _face_verify(
+    *, actor: User, pensioner: Pensioner, image: bytes, method: str, request: HttpRequest | None
+) -> VerifyOutcome:
     if pensioner.benefit_status == Pensioner.BenefitStatus.TERMINATED or pensioner.deceased_on is not None:
         raise ApplicationError(
             _("This benefit has ended; no certification can be recorded."), code="benefit_ended", status_code=409

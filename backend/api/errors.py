@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -72,10 +73,28 @@ class ForbiddenError(ApplicationError):
     default_message = gettext_lazy("You are not allowed to do this.")
 
 
+class CsrfFailedError(ApplicationError):
+    """A browser session call without the CSRF header: a client bug, not a missing permission."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "csrf_failed"
+    default_message = gettext_lazy(
+        "The security check of this page failed (CSRF). Please reload the page and try again."
+    )
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": force_str(message), "fields": fields or {}}
     body.update(extra)
     return body
+
+
+# DRF messages that are not marked for translation in DRF itself.
+_UNTRANSLATED_DRF = {
+    ("null", "No data provided"): gettext_lazy(
+        "The request body is empty. Please send the information as a JSON object."
+    ),
+}
 
 
 def _flatten(detail: Any) -> Any:
@@ -84,7 +103,8 @@ def _flatten(detail: Any) -> Any:
         return {key: _flatten(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_flatten(value) for value in detail]
-    return force_str(detail)
+    replacement = _UNTRANSLATED_DRF.get((getattr(detail, "code", None), force_str(detail)))
+    return force_str(replacement if replacement is not None else detail)
 
 
 _DRF_CODES: dict[type[exceptions.APIException], tuple[str, Any]] = {
@@ -145,6 +165,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     )
 
 
+@csrf_exempt  # an unknown URL is a 404 whatever the method; the CSRF page would be HTML
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body("not_found", _("The requested record was not found.")), status=404)
 
@@ -154,3 +175,12 @@ def server_error_view(request: HttpRequest) -> JsonResponse:
         error_body("server_error", _("The service is temporarily unavailable. Please try again later.")),
         status=500,
     )
+
+
+def csrf_failure_view(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: API paths get the JSON shape; the admin keeps Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(CsrfFailedError.code, CsrfFailedError.default_message), status=403)
+    from django.views.csrf import csrf_failure
+
+    return csrf_failure(request, reason=reason)

@@ -1,6 +1,7 @@
 """Shared OpenAPI pieces so every operation documents the one error shape."""
 
 from drf_spectacular import openapi
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -35,3 +36,9 @@ class TokenAuthenticationScheme(KnoxTokenScheme):
     """Our knox subclass documents itself as knox's bearer scheme."""
 
     target_class = "accounts.auth.TokenAuthentication"
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """Our session subclass (OTP-verified staff, clear CSRF errors) documents itself as the cookie scheme."""
+
+    target_class = "backend.api.auth.SessionAuthentication"

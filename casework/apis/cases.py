@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.services import audit_record
 from backend.api.errors import NotFoundError
+from backend.api.pagination import DefaultPagination
 from casework import selectors, services
 from casework.apis.common import ERRORS, MAX_ID, CasePensionerSerializer, page, query
 from casework.models import Case
@@ -74,6 +75,8 @@ class CaseDetailSerializer(CaseOutputSerializer):
 
 class CaseListApi(APIView):
     """Staff: cases in my area, soonest deadline first."""
+
+    pagination_class = DefaultPagination  # what page() uses; documents the paginated envelope
 
     class FilterSerializer(serializers.Serializer):
         category = serializers.ChoiceField(choices=Case.Category.choices, required=False)

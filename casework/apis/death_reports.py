@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.pagination import DefaultPagination
 from casework import selectors, services
 from casework.apis.common import ERRORS, MAX_ID, page
 from casework.models import DeathReport
@@ -37,6 +38,8 @@ class DeathReportListCreateApi(APIView):
 
     Retrying with the same ``client_request_id`` returns the first report (200 instead of 201).
     """
+
+    pagination_class = DefaultPagination  # what page() uses; documents the paginated envelope
 
     class InputSerializer(serializers.Serializer):
         pensioner_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.services import audit_record
 from backend.api.errors import NotFoundError
+from backend.api.pagination import DefaultPagination
 from casework import selectors, services
 from casework.apis.common import ERRORS, CasePensionerSerializer, MonthField, page, query
 from casework.models import Overpayment
@@ -26,6 +27,8 @@ class LedgerLineSerializer(serializers.Serializer):
 
 class PaymentListApi(APIView):
     """Monthly payments of a pensioner (self, approved relative, staff in scope), newest first."""
+
+    pagination_class = DefaultPagination  # what page() uses; documents the paginated envelope
 
     class SummarySerializer(serializers.Serializer):
         last_paid_period = MonthField(allow_null=True)
@@ -62,6 +65,8 @@ class OverpaymentSerializer(serializers.Serializer):
 
 
 class OverpaymentListApi(APIView):
+    pagination_class = DefaultPagination  # what page() uses; documents the paginated envelope
+
     class FilterSerializer(serializers.Serializer):
         recovery_status = serializers.ChoiceField(choices=Overpayment.RecoveryStatus.choices, required=False)
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.pagination import DefaultPagination
 from casework import selectors, services
 from casework.apis.common import ERRORS, MAX_ID, CasePensionerSerializer, MonthField, page, query
 from casework.models import MonthlyReport, MonthlyReportItem
@@ -16,6 +17,8 @@ from casework.rules import monthly_report_due_on
 
 class AssistantPensionerListApi(APIView):
     """Pensioners of my villages, paginated; ``search`` by name or the last digits of the ID number."""
+
+    pagination_class = DefaultPagination  # what page() uses; documents the paginated envelope
 
     class FilterSerializer(serializers.Serializer):
         search = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
@@ -115,6 +118,8 @@ class MonthlyReportListCreateApi(APIView):
     One report per village and month: a second filing answers 409 ``report_exists`` (amend instead).
     Retrying with the same ``client_request_id`` returns the first result (200 instead of 201).
     """
+
+    pagination_class = DefaultPagination  # what page() uses; documents the paginated envelope
 
     class InputSerializer(serializers.Serializer):
         village_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

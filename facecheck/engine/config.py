@@ -59,6 +59,7 @@ class EngineConfig:
     ort_threads: int = 0  # 0 = onnxruntime's default (one per core)
     max_bytes: int = 10 * 1024 * 1024
     max_pixels: int = 50_000_000
+    max_decode_bytes: int = 256 * 1024 * 1024  # estimated peak memory of one decode (see decoding.py)
     work_side: int = 1600
     quality: QualityLimits = field(default_factory=QualityLimits)
     # {model name or model id: {"accept": .., "reject": .., "duplicate": .., "replay": ..}}
@@ -86,6 +87,7 @@ class EngineConfig:
             "ort_threads": "FACECHECK_ORT_THREADS",
             "max_bytes": "FACECHECK_MAX_UPLOAD_BYTES",
             "max_pixels": "FACECHECK_MAX_PIXELS",
+            "max_decode_bytes": "FACECHECK_MAX_DECODE_BYTES",
         }
         for attr, setting in simple.items():
             if hasattr(settings, setting):

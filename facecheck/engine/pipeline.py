@@ -98,7 +98,13 @@ class FaceEngine:
 
     def decode(self, data: bytes) -> DecodedImage:
         c = self.config
-        return decode_image(data, max_bytes=c.max_bytes, max_pixels=c.max_pixels, work_side=c.work_side)
+        return decode_image(
+            data,
+            max_bytes=c.max_bytes,
+            max_pixels=c.max_pixels,
+            work_side=c.work_side,
+            max_decode_bytes=c.max_decode_bytes,
+        )
 
     def detect(self, bgr: np.ndarray) -> Detection:
         """Detect at the configured size; if nothing is found, retry on a padded copy.

@@ -1,0 +1,62 @@
+"""Evidence retention: files are deleted ``CASEWORK_EVIDENCE_RETENTION_DAYS`` after the last case they
+belong to was closed (the legal keeping period; set it from the office's archive rules).
+
+A file belongs to a case directly (``Case.evidence``) or through a death report or a monthly report
+item filed under one. Files of an open case, or of no case at all, are not touched here.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.services import audit_record
+from casework.models import Case, EvidenceFile, MonthlyReportItem
+
+
+def _owning_cases(evidence: EvidenceFile) -> list[Case]:
+    return list(
+        Case.objects.filter(
+            Q(evidence=evidence) | Q(death_reports__evidence=evidence) | Q(report_items__evidence=evidence)
+        ).distinct()
+    )
+
+
+def _on_a_report_item_without_case(evidence: EvidenceFile) -> bool:
+    through = MonthlyReportItem.evidence.through
+    return through.objects.filter(evidencefile=evidence, monthlyreportitem__case__isnull=True).exists()
+
+
+def evidence_expired_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete evidence whose every case closed before the keeping period began; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.CASEWORK_EVIDENCE_RETENTION_DAYS)
+    closed_long_ago = Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff)
+    candidates = EvidenceFile.objects.filter(
+        Q(cases__in=closed_long_ago)
+        | Q(death_reports__case__in=closed_long_ago)
+        | Q(pk__in=closed_long_ago.values("report_items__evidence"))
+    ).distinct()
+    deleted = 0
+    for evidence in candidates.iterator():
+        cases = _owning_cases(evidence)
+        if not cases or any(c.status != Case.Status.CLOSED or not c.closed_at or c.closed_at >= cutoff for c in cases):
+            continue
+        if _on_a_report_item_without_case(evidence):
+            continue
+        name = evidence.file.name
+        with transaction.atomic():
+            audit_record(
+                actor=None,
+                action="retention.evidence_delete",
+                target=cases[0],
+                details={"evidence": evidence.pk, "sha256": evidence.sha256, "cases": [c.pk for c in cases]},
+            )
+            evidence.delete()
+        EvidenceFile._meta.get_field("file").storage.delete(name)
+        deleted += 1
+    return deleted
