@@ -37,5 +37,5 @@ def audit_chain_verify(*, chunk: int = 2000) -> ChainReport:
             reason = "its content does not match its hash (changed after it was written)"
         if reason:
             return ChainReport(checked, unchained, None, "", expected_seq, event.pk, reason)
-        expected_seq, prev_hash, checked = event.seq + 1, event.hash, checked + 1
+        expected_seq, prev_hash, checked = (event.seq or 0) + 1, event.hash, checked + 1
     return ChainReport(checked, unchained, expected_seq - 1 if checked else None, prev_hash)

@@ -317,7 +317,7 @@ def access_log_actor(*, actor: User | None, subject: User) -> tuple[str, str]:
     roles = user_roles(actor)
     for role in (Role.ADMIN, Role.REVIEWER, Role.CASEWORKER):
         if role in roles:
-            office = actor.region.name if actor.region_id else ""
+            office = actor.region.name if actor.region is not None else ""
             return "staff", f"{ROLE_LABELS[role]} · {office}" if office else str(ROLE_LABELS[role])
     if Role.VILLAGE_ASSISTANT in roles:
         village = actor.villages.order_by("code").values_list("name", flat=True).first()

@@ -58,7 +58,7 @@ def audit_record(
             client_ip=AuditEvent._meta.get_field("client_ip").get_prep_value(client_ip(request)),
             details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
             created_at=timezone.now(),
-            seq=(last["seq"] + 1) if last else 1,
+            seq=(last["seq"] or 0) + 1 if last else 1,
             prev_hash=last["hash"] if last else "",
         )
         event.hash = event.compute_hash()

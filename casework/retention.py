@@ -57,6 +57,7 @@ def evidence_expired_purge(*, now: datetime.datetime | None = None) -> int:
                 details={"evidence": evidence.pk, "sha256": evidence.sha256, "cases": [c.pk for c in cases]},
             )
             evidence.delete()
-        EvidenceFile._meta.get_field("file").storage.delete(name)
+        if name:
+            EvidenceFile._meta.get_field("file").storage.delete(name)
         deleted += 1
     return deleted

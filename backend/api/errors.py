@@ -103,7 +103,7 @@ def _flatten(detail: Any) -> Any:
         return {key: _flatten(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_flatten(value) for value in detail]
-    replacement = _UNTRANSLATED_DRF.get((getattr(detail, "code", None), force_str(detail)))
+    replacement = _UNTRANSLATED_DRF.get((str(getattr(detail, "code", "")), force_str(detail)))
     return force_str(replacement if replacement is not None else detail)
 
 
@@ -180,7 +180,7 @@ def server_error_view(request: HttpRequest) -> JsonResponse:
 def csrf_failure_view(request: HttpRequest, reason: str = "") -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: API paths get the JSON shape; the admin keeps Django's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(CsrfFailedError.code, CsrfFailedError.default_message), status=403)
+        return JsonResponse(error_body(CsrfFailedError.code, str(CsrfFailedError.default_message)), status=403)
     from django.views.csrf import csrf_failure
 
     return csrf_failure(request, reason=reason)

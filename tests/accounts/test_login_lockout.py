@@ -56,7 +56,9 @@ def test_the_phone_wide_cap_bounds_codes_from_many_clients(api_client, settings,
 
 def _device_key(api_client, sms_outbox, at) -> str:  # type: ignore[no-untyped-def]
     ask(api_client, at, "7.7.7.7")
-    code = re.search(r"\d{6}", sms_outbox[-1].text).group(0)
+    found = re.search(r"\d{6}", sms_outbox[-1].text)
+    assert found is not None
+    code = found.group(0)
     with time_machine.travel(at, tick=False):
         response = api_client.post("/api/v1/auth/login", {"phone": PHONE, "code": code}, format="json")
     return response.json()["device_key"]

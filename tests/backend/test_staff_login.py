@@ -90,7 +90,9 @@ def test_an_unverified_staff_session_is_not_staff_for_the_api(client, staff, set
 
 def _sms_login(api_client, sms_outbox, phone: str, **extra: str):  # type: ignore[no-untyped-def]
     api_client.post("/api/v1/auth/code", {"phone": phone}, format="json")
-    code = re.search(r"\d{6}", sms_outbox[-1].text).group(0)
+    found = re.search(r"\d{6}", sms_outbox[-1].text)
+    assert found is not None
+    code = found.group(0)
     return api_client.post("/api/v1/auth/login", {"phone": phone, "code": code, **extra}, format="json")
 
 
