@@ -78,6 +78,7 @@ class Case(models.Model):
         FACE_REVIEW = "face_review", _("face check needs review")
         ONSITE_VISIT = "onsite_visit", _("on-site visit")
         RESUMPTION = "resumption", _("benefit resumption")
+        DATA_QUALITY = "data_quality", _("data quality (possible identity misuse)")
 
     class Source(models.TextChoices):
         RELATIVE = "relative", _("relative")
