@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("notifications.urls")),
     path("", include("facecheck.urls")),
     path("", include("chatbot.urls")),
+    path("", include("silent.urls")),
 ]
 
 urlpatterns = [

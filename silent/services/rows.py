@@ -80,7 +80,7 @@ def check_row(line: int, values: dict[str, object] | None, *, today: datetime.da
     if values is None:
         return Row(line, "", "", "", None, "", "bad_row")
     text = {key: _text(values.get(key)) for key in (*FIELDS, *OPTIONAL)}
-    record_id, detail = text["record_id"], text["detail"][:MAX_DETAIL]
+    record_id, detail = text["record_id"] or "", (text["detail"] or "")[:MAX_DETAIL]
 
     def rejected(reason: str) -> Row:
         return Row(line, record_id[:MAX_RECORD_ID], "", "", None, detail, reason)
