@@ -356,6 +356,6 @@ SILENT_SAFETY_NET_DAYS = env.int("SILENT_SAFETY_NET_DAYS", default=60)
 SILENT_ROUND_CRON = env.str("SILENT_ROUND_CRON", default="0 5 * * *")
 # Ingestion: rows per chunk on the simple (SQLite) path; API batches: max rows, rejects kept per batch.
 SILENT_INGEST_CHUNK = env.int("SILENT_INGEST_CHUNK", default=2000)
-SILENT_API_MAX_ROWS = env.int("SILENT_API_MAX_ROWS", default=50000)
+SILENT_API_MAX_ROWS = env.int("SILENT_API_MAX_ROWS", default=20000)
 SILENT_REJECTS_KEPT = env.int("SILENT_REJECTS_KEPT", default=1000)
 # end silent
