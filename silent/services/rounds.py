@@ -388,21 +388,33 @@ def _certify(*, today: datetime.date, sources: list[DataSource], tally: Tally) -
             )
         )
         .filter(pensioner__deceased_on__isnull=True)
-        .values_list("pensioner_id", "pensioner__next_due", "strong_seen_on", "weak_seen_on")
+        .values_list("pensioner_id", "pensioner__next_due", "strong_seen_on", "weak_seen_on", "score", "weak_sources")
         .order_by("pensioner_id")
     )
     strong_q = _valid_q(sources, (Kind.STRONG,), today)
     weak_q = _valid_q(sources, (Kind.WEAK,), today)
-    for pensioner_id, next_due, strong_seen, weak_seen in candidates.iterator(chunk_size=2000):
-        if strong_seen and add_months(strong_seen, settings.CERTIFICATION_VALIDITY_MONTHS) > next_due:
+    months = settings.CERTIFICATION_VALIDITY_MONTHS
+    for pensioner_id, next_due, strong_seen, weak_seen, score, weak_sources in candidates.iterator(chunk_size=2000):
+        weak_ok = (
+            weak_seen is not None
+            and float(score) >= settings.SILENT_WEAK_CERTIFY_SCORE
+            and weak_sources >= settings.SILENT_WEAK_MIN_SOURCES
+        )
+        # The latest proof wins (a strong record of February and weak traces of last week: last week),
+        # and it must move the due date forward.
+        use_weak = weak_ok and (strong_seen is None or weak_seen > strong_seen)
+        proof = weak_seen if use_weak else strong_seen
+        if proof is None or add_months(proof, months) <= next_due:
+            continue
+        if not use_weak:
             events = list(
                 EvidenceEvent.objects.filter(strong_q, pensioner_id=pensioner_id, event_date=strong_seen)
                 .select_related("source")
                 .order_by("pk")
             )
             outcome, trigger, used = Outcome.CERTIFIED_STRONG, events[0] if events else None, events[:1]
-        elif weak_seen and add_months(weak_seen, settings.CERTIFICATION_VALIDITY_MONTHS) > next_due:
-            # The grade is strong from weak evidence: the newest event of each weak source counted.
+        else:
+            # Every weak source that counted, by its newest event.
             newest: dict[int, EvidenceEvent] = {}
             for event in (
                 EvidenceEvent.objects.filter(weak_q, pensioner_id=pensioner_id)
@@ -412,8 +424,6 @@ def _certify(*, today: datetime.date, sources: list[DataSource], tally: Tally) -
                 newest.setdefault(event.source_id, event)
             used = sorted(newest.values(), key=lambda e: (e.event_date, e.pk), reverse=True)
             outcome, trigger = Outcome.CERTIFIED_WEAK, used[0] if used else None
-        else:
-            continue
         if trigger is None:
             continue
         try:

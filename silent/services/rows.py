@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import json
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ REASONS = (
     "name_mismatch",  # the registry's name for this ID number differs
 )
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 _DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "∙": "·", ".": "·", "．": "·"})
 
@@ -53,6 +54,7 @@ class FileRefused(ApplicationError):
     code = "not_csv_or_jsonl"
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Compare names as people write them: full-width and half-width alike, no spaces, one kind
     of middle dot (阿卜杜·热合曼). The same steps run in SQL on PostgreSQL (``NAME_SQL``)."""
@@ -63,8 +65,7 @@ def normalize_name(name: str) -> str:
 NAME_SQL = "translate(regexp_replace(normalize({col}, NFKC), '[ \\t\\r\\n\\f\\v]+', '', 'g'), '•・‧∙.．', '······')"
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One input row after the checks that need no database."""
 
     line: int
@@ -79,36 +80,74 @@ class Row:
 def check_row(line: int, values: dict[str, object] | None, *, today: datetime.date) -> Row:
     if values is None:
         return Row(line, "", "", "", None, "", "bad_row")
-    text = {key: _text(values.get(key)) for key in (*FIELDS, *OPTIONAL)}
-    record_id, detail = text["record_id"] or "", (text["detail"] or "")[:MAX_DETAIL]
-
-    def rejected(reason: str) -> Row:
-        return Row(line, record_id[:MAX_RECORD_ID], "", "", None, detail, reason)
-
-    if any(text[key] is None for key in (*FIELDS, *OPTIONAL)):
-        return rejected("bad_row")
-    if not all(text[key] for key in FIELDS):
-        return rejected("missing_field")
+    get = values.get
+    record_id, id_raw, name, date_raw, detail = (
+        _text(get("record_id")),
+        _text(get("id_number")),
+        _text(get("name")),
+        _text(get("event_date")),
+        _text(get("detail")),
+    )
+    keep_id, keep_detail = (record_id or "")[:MAX_RECORD_ID], (detail or "")[:MAX_DETAIL]
+    if record_id is None or id_raw is None or name is None or date_raw is None or detail is None:
+        return Row(line, keep_id, "", "", None, keep_detail, "bad_row")
+    if not (record_id and id_raw and name and date_raw):
+        return Row(line, keep_id, "", "", None, keep_detail, "missing_field")
     if len(record_id) > MAX_RECORD_ID:
-        return rejected("bad_record_id")
-    try:
-        number = parse_resident_id(text["id_number"], today=today).number
-    except ValidationError:
-        return rejected("bad_id_number")
-    raw_date = text["event_date"]
-    if not _DATE_RE.match(raw_date):
-        return rejected("bad_date")
-    try:
-        event_date = datetime.date.fromisoformat(raw_date)
-    except ValueError:
-        return rejected("bad_date")
+        return Row(line, keep_id, "", "", None, keep_detail, "bad_record_id")
+    number = _id_number(id_raw, today)
+    if number is None:
+        return Row(line, keep_id, "", "", None, keep_detail, "bad_id_number")
+    event_date = _event_date(date_raw)
+    if event_date is None:
+        return Row(line, keep_id, "", "", None, keep_detail, "bad_date")
     if event_date > today:
-        return rejected("future_date")
-    return Row(line, record_id, number, normalize_name(text["name"]), event_date, detail, None)
+        return Row(line, keep_id, "", "", None, keep_detail, "future_date")
+    return Row(line, record_id, number, normalize_name(name), event_date, keep_detail, None)
+
+
+_ID18_RE = re.compile(r"[1-9][0-9]{16}[0-9X]")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def _id_number(raw: str, today: datetime.date) -> str | None:
+    """The normalised number, or None. The common case (18 clean characters) is checked here with
+    the same rules as ``parse_resident_id`` (which handles everything else), a few times faster."""
+    if _ID18_RE.fullmatch(raw):
+        born = _birth_date(raw[6:14])
+        if born is None or born > today or born.year < 1890:
+            return None
+        total = sum(map(operator.mul, map(int, raw[:17]), _WEIGHTS))
+        return raw if _CHECK[total % 11] == raw[17] else None
+    try:
+        return parse_resident_id(raw, today=today).number
+    except ValidationError:
+        return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _birth_date(digits: str) -> datetime.date | None:
+    try:
+        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _event_date(raw: str) -> datetime.date | None:
+    if not _DATE_RE.fullmatch(raw):
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def _text(value: object) -> str | None:
     """A field as stripped text; ``None`` for a value no agency format has (a list, an object)."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool | dict | list):

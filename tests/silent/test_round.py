@@ -297,6 +297,18 @@ def test_two_fresh_weak_sources_certify(person, add_event):
     assert (grade.grade, grade.weak_sources, str(grade.score)) == ("strong", 2, "1.100")
 
 
+def test_the_latest_proof_wins_so_a_second_round_has_nothing_to_add(person, add_event):
+    p = person(due_in=10)
+    add_event(p, "vaccination", ago=300)  # rolls forward, but less than last week's traces do
+    bank = add_event(p, "bank_counter", ago=3)
+    add_event(p, "transit_ride", ago=4)
+    assert run()["certified"] == 1
+    assert Decision.objects.get(pensioner=p).trigger_id == bank.pk
+    p.refresh_from_db()
+    assert p.next_due == add_months(bank.event_date, 12)
+    assert run()["certified"] == 0
+
+
 def test_many_events_of_one_source_do_not_certify(person, add_event):
     p = person(due_in=10)
     for _ in range(20):
