@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "facecheck",
     "chatbot",
     "dashboard",
+    "silent",
 ]
 
 MIDDLEWARE = [
@@ -410,3 +411,24 @@ CASEWORK_PROOF_MAX_AGE_DAYS = env.int("CASEWORK_PROOF_MAX_AGE_DAYS", default=30)
 # keeping period, to be set from the office's archive rules (default 10 years).
 CASEWORK_EVIDENCE_RETENTION_DAYS = env.int("CASEWORK_EVIDENCE_RETENTION_DAYS", default=3650)
 # end casework
+
+# silent (docs/silent.md explains each value)
+# A strong or weak proof certifies only when the person is due within this many days (or overdue):
+# earlier proofs would re-certify the same people every week and text them each time.
+SILENT_CERTIFY_WINDOW_DAYS = env.int("SILENT_CERTIFY_WINDOW_DAYS", default=90)
+# Weak evidence: a source counts weight × (1 - age / validity); extra events of one source add
+# SILENT_WEAK_REPEAT_BONUS each (at most SILENT_WEAK_REPEAT_CAP of them), so breadth beats volume.
+SILENT_WEAK_CERTIFY_SCORE = env.float("SILENT_WEAK_CERTIFY_SCORE", default=1.0)
+SILENT_WEAK_MIN_SOURCES = env.int("SILENT_WEAK_MIN_SOURCES", default=2)
+SILENT_WEAK_REPEAT_BONUS = env.float("SILENT_WEAK_REPEAT_BONUS", default=0.1)
+SILENT_WEAK_REPEAT_CAP = env.int("SILENT_WEAK_REPEAT_CAP", default=2)
+# Survival grade: strong = would certify; medium = at least this weak score; low = less.
+SILENT_GRADE_MEDIUM_SCORE = env.float("SILENT_GRADE_MEDIUM_SCORE", default=0.3)
+# The safety net's list: people due within this many days whose grade is medium or low.
+SILENT_SAFETY_NET_DAYS = env.int("SILENT_SAFETY_NET_DAYS", default=60)
+SILENT_ROUND_CRON = env.str("SILENT_ROUND_CRON", default="0 5 * * *")
+# Ingestion: rows per chunk on the simple (SQLite) path; API batches: max rows, rejects kept per batch.
+SILENT_INGEST_CHUNK = env.int("SILENT_INGEST_CHUNK", default=2000)
+SILENT_API_MAX_ROWS = env.int("SILENT_API_MAX_ROWS", default=20000)
+SILENT_REJECTS_KEPT = env.int("SILENT_REJECTS_KEPT", default=1000)
+# end silent

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("facecheck.urls")),
     path("", include("chatbot.urls")),
     path("", include("dashboard.urls")),
+    path("", include("silent.urls")),
 ]
 
 urlpatterns = [

@@ -80,6 +80,7 @@ class Case(models.Model):
         RESUMPTION = "resumption", _("benefit resumption")
         LIFE_CERTIFICATE = "life_certificate", _("consulate life certificate")
         MOVED_AWAY = "moved_away", _("moved away")
+        DATA_QUALITY = "data_quality", _("data quality (possible identity misuse)")
 
     class Source(models.TextChoices):
         RELATIVE = "relative", _("relative")

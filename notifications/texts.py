@@ -26,6 +26,7 @@ SUSPENDED = "suspended"
 SUSPENDED_RELATIVE = "suspended_relative"
 CERTIFIED = "certified"
 CERTIFIED_SUSPENDED = "certified_suspended"
+CERTIFIED_SILENT = "certified_silent"
 OPT_OUT_ACK = "opt_out_ack"
 OPT_IN_ACK = "opt_in_ack"
 REPORT_MISSING = "report_missing"
@@ -62,6 +63,11 @@ TEMPLATES = {
     CERTIFIED: _(
         "%(sign)s%(name)s, your pension certification is complete; nothing else to do. "
         "Next certification is due by %(due)s."
+    ),
+    # After a silent certification: say how it happened (the person did nothing and may wonder).
+    CERTIFIED_SILENT: _(
+        "%(sign)s%(name)s, the social insurance office has completed your pension certification by comparing "
+        "records from other agencies; you need to do nothing this time. Next certification is due by %(due)s."
     ),
     CERTIFIED_SUSPENDED: _(
         "%(sign)s%(name)s, your certification is recorded. Your pension is paused now and will be restored "

@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("accounts",),
     ("selfservice",),  # certification and benefit core
     ("casework",),
-    ("facecheck", "chatbot"),
+    ("facecheck", "chatbot", "silent"),
     ("dashboard",),  # staff figures: reads facecheck too, so it sits above it
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}

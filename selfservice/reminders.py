@@ -123,8 +123,13 @@ def _certified_planned(rows: list[tuple[Any, ...]]) -> list[Planned]:
     """ "Certification complete" to the pensioner, or to approved relatives when there is no phone."""
     relatives = relative_phones(pensioner_ids=[row[0] for row in rows if not row[2]])
     planned: list[Planned] = []
-    for pk, name, phone, due, benefit_status in rows:
-        template = texts.CERTIFIED if benefit_status == Pensioner.BenefitStatus.ACTIVE else texts.CERTIFIED_SUSPENDED
+    for pk, name, phone, due, benefit_status, method in rows:
+        if benefit_status != Pensioner.BenefitStatus.ACTIVE:
+            template = texts.CERTIFIED_SUSPENDED
+        elif method == Certification.Method.SILENT:
+            template = texts.CERTIFIED_SILENT  # "through data comparison": what happened, nothing more
+        else:
+            template = texts.CERTIFIED
         base = f"certified:{pk}:{due.isoformat()}"
         context = {"name": texts.mask_name(name), "due": due}
         if phone:
@@ -137,7 +142,7 @@ def _certified_planned(rows: list[tuple[Any, ...]]) -> list[Planned]:
     return planned
 
 
-CERTIFIED_FIELDS = ("pk", "name", "phone", "next_due", "benefit_status")
+CERTIFIED_FIELDS = ("pk", "name", "phone", "next_due", "benefit_status", "last_certification__method")
 
 
 def _plan_certified(*, today: datetime.date, send_after: datetime.datetime, result: PlanResult) -> None:
@@ -211,6 +216,7 @@ STATE_CHECKS = {
     texts.SUSPENDED: _suspended_same_cycle,
     texts.SUSPENDED_RELATIVE: _suspended_same_cycle,
     texts.CERTIFIED: _not_ended,
+    texts.CERTIFIED_SILENT: _not_ended,
     texts.CERTIFIED_SUSPENDED: _not_ended,
 }
 

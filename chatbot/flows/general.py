@@ -43,8 +43,11 @@ def thanks(ctx: Context, prediction: Prediction | None) -> Reply:
 
 def silent(ctx: Context, prediction: Prediction | None) -> Reply:
     text = _(
-        "Silent certification means we confirm you from records such as hospital visits or bus rides, "
-        "so you need to do nothing. A genuine SMS never asks you to click a link, pay, or give a code."
+        "Silent certification means the office checks records other departments send, such as a vaccination, "
+        "a hospital stay or the senior bus card check, or several everyday traces together such as bank counter "
+        "visits and bus rides. When your certification is due within three months and such records show you are "
+        "well, it is done for you and you get an SMS; without records, please certify by face or ask for a visit. "
+        "A genuine SMS never asks you to click a link, pay, or give a code."
     )
     subject = people.subject(ctx, Intent.SILENT_CERT, prediction, ask=False)
     if isinstance(subject, Pensioner):

@@ -1,0 +1,264 @@
+"""Silent certification at scale: ingestion rows/s against a raw COPY, and one comparison round.
+
+    .venv/bin/python bench/silent_ingest/run.py [--pensioners 1000000] [--events 10000000]
+
+Creates the PostgreSQL database ``pension_silent_bench`` (dropped at the end unless --keep), a
+synthetic registry (one village, one benefit each, due dates spread over the next 12 months) and
+one CSV file per source in ``bench/out/silent/`` with the events shared out like Jiangxi's
+matches (vaccination the most), 0.2 % of rows bad. For each file, in the same run: a raw
+``COPY`` of the file into an unindexed table of text columns (the physical limit here), then
+``manage.py evidence_ingest`` as a subprocess (wall time, peak RSS). Then ``manage.py
+silent_round`` twice (the second must change nothing) and one re-ingest (must add nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from accounts.idnumbers import check_digit  # noqa: E402
+
+DB = "pension_silent_bench"
+SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+URL = f"{SERVER}/{DB}"
+OUT = ROOT / "bench" / "out" / "silent"
+# Share of events per source (Jiangxi's matches: vaccination 84 %, health code 9 %, medical 4 %,
+# travel 3 %; weak traces added), plus a trickle of signals.
+SHARES = [
+    ("vaccination", 0.40),
+    ("health_code_scan", 0.15),
+    ("inpatient_settlement", 0.05),
+    ("transit_ride", 0.15),
+    ("bank_counter", 0.10),
+    ("telecom_activity", 0.10),
+    ("outpatient_visit", 0.0499),
+    ("cremation", 0.0001),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "秀英桂兰玉华建国志强淑珍德明凤英春生桂芳金花永福秀珍国华美兰文华正英明辉"
+BASE_BIRTH = datetime.date(1930, 1, 1)
+BIRTH_SPAN = 12775  # days: births 1930–1964
+
+
+def person(index: int) -> tuple[str, str]:
+    birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
+    body = f"360102{birth:%Y%m%d}{index // BIRTH_SPAN:03d}"
+    rng = random.Random(index)
+    return body + check_digit(body), rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": URL, "DJANGO_SETTINGS_MODULE": "backend.settings", "SMS_BACKEND": "memory"}
+
+
+def manage(*args: str) -> tuple[float, int, str]:
+    """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env(), stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode:
+            sys.stderr.write(err.read().decode())
+            raise SystemExit(f"manage.py {' '.join(args)} failed")
+        return wall, usage.ru_maxrss // 1024, out.read().decode()
+
+
+def setup_database() -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
+        conn.execute(f'CREATE DATABASE "{DB}"')
+    wall, _rss, _out = manage("migrate", "-v0")
+    print(f"migrate: {wall:.1f} s")
+
+
+def registry(count: int, today: datetime.date) -> None:
+    start = time.perf_counter()
+    with psycopg.connect(URL) as conn, conn.cursor() as cur:
+        ids = []
+        parent = None
+        for code, level in (("360000000000", 1), ("360100000000", 2), ("360102000000", 3), ("360102001000", 4)):
+            cur.execute(
+                "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
+                "VALUES (%s, %s, %s, %s, '', '') RETURNING id",
+                (code, code, level, parent),
+            )
+            parent = cur.fetchone()[0]
+            ids.append(parent)
+        cur.execute(
+            "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
+            "VALUES ('360102001001', '村', 5, %s, '', '') RETURNING id",
+            (parent,),
+        )
+        village = cur.fetchone()[0]
+        columns = (
+            "id, id_number, name, birth_date, sex, region_id, benefit_status, status_since, suspension_reason, "
+            "next_due, created_at"
+        )
+        with cur.copy(f"COPY accounts_pensioner ({columns}) FROM STDIN") as copy:
+            now = datetime.datetime.now(datetime.UTC)
+            for index in range(count):
+                number, name = person(index)
+                birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
+                due = today + datetime.timedelta(days=1 + index % 365)
+                sex = "M" if int(number[16]) % 2 else "F"
+                copy.write_row(
+                    (index + 1, number, name, birth, sex, village, "active", datetime.date(2015, 1, 1), "", due, now)
+                )
+        with cur.copy(
+            "COPY selfservice_benefit (pensioner_id, kind, status, status_since, status_reason, "
+            "requires_certification, monthly_amount, start_date, created_at) FROM STDIN"
+        ) as copy:
+            for index in range(count):
+                copy.write_row(
+                    (
+                        index + 1,
+                        "enterprise",
+                        "active",
+                        datetime.date(2015, 1, 1),
+                        "",
+                        True,
+                        3000,
+                        datetime.date(2015, 1, 1),
+                        now,
+                    )
+                )
+        cur.execute("SELECT setval('accounts_pensioner_id_seq', %s)", (count,))
+        conn.commit()
+        cur.execute("ANALYZE")
+    print(f"registry: {count:,} pensioners in {time.perf_counter() - start:.1f} s")
+
+
+def event_files(pensioners: int, events: int, today: datetime.date) -> list[tuple[str, Path, int]]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+    files = []
+    start = time.perf_counter()
+    for key, share in SHARES:
+        rows = max(1, int(events * share))
+        path = OUT / f"{key}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["record_id", "id_number", "name", "event_date"])
+            for i in range(rows):
+                index = rng.randrange(pensioners)
+                number, name = person(index)
+                day = today - datetime.timedelta(days=rng.randrange(365))
+                bad = rng.random()
+                if bad < 0.001:
+                    name = "某某"
+                elif bad < 0.002:
+                    number = number[:17] + ("0" if number[17] != "0" else "1")
+                writer.writerow([f"{key[:3]}{i}", number, name, day.isoformat()])
+        files.append((key, path, rows))
+    print(f"event files: {events:,} rows in {time.perf_counter() - start:.1f} s ({OUT})")
+    return files
+
+
+def raw_copy(path: Path) -> float:
+    with psycopg.connect(URL) as conn, conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        cur.execute("CREATE TABLE bench_raw_copy (record_id text, id_number text, name text, event_date text)")
+        conn.commit()
+        start = time.perf_counter()
+        with (
+            cur.copy("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as handle,
+        ):
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        wall = time.perf_counter() - start
+        cur.execute("DROP TABLE bench_raw_copy")
+        conn.commit()
+    return wall
+
+
+def table_counts() -> dict[str, int]:
+    tables = [
+        "silent_evidenceevent",
+        "silent_decision",
+        "silent_survivalgrade",
+        "selfservice_certification",
+        "casework_case",
+        "notifications_smsoutbox",
+    ]
+    with psycopg.connect(URL) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pensioners", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database and files")
+    args = parser.parse_args()
+    today = datetime.date.today()  # noqa: DTZ011 - the bench's calendar day
+    setup_database()
+    registry(args.pensioners, today)
+    files = event_files(args.pensioners, args.events, today)
+    total_rows = total_ingest = total_raw = 0.0
+    peak = 0
+    print("| source | rows | raw COPY rows/s | evidence_ingest rows/s | ratio | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for key, path, rows in files:
+        raw = raw_copy(path)
+        wall, rss, out = manage("evidence_ingest", "--source", key, str(path), "--quiet-progress")
+        peak = max(peak, rss)
+        total_rows += rows
+        total_ingest += wall
+        total_raw += raw
+        accepted = dict(line.split(": ") for line in out.splitlines() if ": " in line)["accepted"]
+        print(
+            f"| {key} | {rows:,} (accepted {int(accepted):,}) | {rows / raw:,.0f} | {rows / wall:,.0f} | "
+            f"{raw / wall:.0%} | {rss} MiB |"
+        )
+    print(
+        f"| **all** | {int(total_rows):,} | {total_rows / total_raw:,.0f} | {total_rows / total_ingest:,.0f} | "
+        f"{total_raw / total_ingest:.0%} | {peak} MiB |"
+    )
+    before = table_counts()
+    wall, rss, out = manage("silent_round")
+    print(f"silent_round 1: {wall:.1f} s, peak RSS {rss} MiB; {' '.join(out.split())}")
+    after_first = table_counts()
+    wall2, rss2, out2 = manage("silent_round")
+    after_second = table_counts()
+    print(f"silent_round 2: {wall2:.1f} s, peak RSS {rss2} MiB; {' '.join(out2.split())}")
+    key, path, rows = files[0]
+    wall3, _rss, out3 = manage("evidence_ingest", "--source", key, str(path), "--quiet-progress")
+    after_reingest = table_counts()
+    print(f"re-ingest {key}: {wall3:.1f} s; {' '.join(out3.split())}")
+    print("rows before round:", before)
+    print("rows after round 1:", after_first)
+    added_second = {t: after_second[t] - after_first[t] for t in after_first}
+    added_reingest = {t: after_reingest[t] - after_second[t] for t in after_first}
+    print("rows added by round 2:", added_second)
+    print("rows added by the re-ingest:", added_reingest)
+    if not args.keep:
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
+        for _key, path, _rows in files:
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".rejects.csv").unlink(missing_ok=True)
+        print(f"dropped {DB} and the files")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,460 @@
+"""The comparison round (比对): agencies' events in the database → decisions about people.
+
+Order matters and is fixed: (1) death, custody and release signals are acted on first, so (2)
+activity dated after a death is caught and (3) a person with a death signal is graded low and (4)
+never certified in the same round. Grading is one set-based statement over the registry; the
+people it makes certifiable are then certified one by one through the certification core (every
+person individually, with the evidence that proved them alive).
+
+Idempotent: a signal event is acted on once (``Decision`` is unique per event and outcome), a
+grade is rewritten only when it changes, and a certification happens only when it rolls the due
+date forward, so a second round the same day changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Pensioner
+from accounts.services import audit_record
+from backend.api.errors import ApplicationError
+from backend.dates import add_months
+from backend.formats import plain_date
+from casework.models import Case
+from casework.rules import case_cause
+from casework.services import case_open
+from selfservice.benefits import benefits_hold, benefits_suspend
+from selfservice.models import Benefit, Certification
+from selfservice.services import certification_record
+from silent.models import DataSource, Decision, EvidenceEvent, RoundReport, SurvivalGrade
+
+logger = logging.getLogger(__name__)
+
+Kind = DataSource.Kind
+Outcome = Decision.Outcome
+SIGNAL_KINDS = (Kind.DEATH, Kind.CUSTODY, Kind.RELEASE)
+ACTIVITY_KINDS = (Kind.STRONG, Kind.WEAK)
+
+
+@dataclass
+class Tally:
+    report: RoundReport
+    certified: int = 0
+    graded: int = 0
+    holds: int = 0
+    suspensions: int = 0
+    cases: int = 0
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    by_source: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def count(self, outcome: str, source_key: str) -> None:
+        self.by_outcome[outcome] += 1
+        self.by_source[source_key][outcome] += 1
+
+
+def silent_round(*, today: datetime.date | None = None) -> RoundReport:
+    """Run one comparison round and keep its report."""
+    today = today or timezone.localdate()
+    report = RoundReport.objects.create(run_on=today)
+    tally = Tally(report=report)
+    sources = list(DataSource.objects.filter(active=True))
+    _act_on_signals(today=today, sources=sources, tally=tally)
+    _activity_after_death(sources=sources, tally=tally)
+    tally.graded = grades_refresh(today=today)
+    _certify(today=today, sources=sources, tally=tally)
+    report.certified, report.graded, report.holds = tally.certified, tally.graded, tally.holds
+    report.suspensions, report.cases = tally.suspensions, tally.cases
+    report.by_outcome = dict(tally.by_outcome)
+    report.by_source = {key: dict(counter) for key, counter in sorted(tally.by_source.items())}
+    report.grades = _grade_counts()
+    report.finished_at = timezone.now()
+    report.save()
+    return report
+
+
+def _grade_counts() -> dict[str, int]:
+    return dict(SurvivalGrade.objects.values("grade").annotate(n=Count("pk")).values_list("grade", "n"))
+
+
+def _valid_q(sources: list[DataSource], kinds: tuple[str, ...], today: datetime.date) -> Q:
+    """Events of active sources of ``kinds`` that are still inside their source's validity."""
+    q = Q(pk__in=[])
+    for source in sources:
+        if source.kind in kinds:
+            q |= Q(source=source, event_date__gte=today - datetime.timedelta(days=source.validity_days))
+    return q & Q(event_date__lte=today)
+
+
+def _decide(
+    *,
+    tally: Tally,
+    pensioner_id: int,
+    outcome: str,
+    trigger: EvidenceEvent,
+    evidence: list[int],
+    case: Case | None = None,
+    certification: Certification | None = None,
+) -> Decision:
+    decision = Decision.objects.create(
+        round=tally.report,
+        pensioner_id=pensioner_id,
+        outcome=outcome,
+        trigger=trigger,
+        evidence_ids=evidence,
+        case=case,
+        certification=certification,
+    )
+    audit_record(
+        actor=None,
+        action=f"silent.{outcome}",
+        target=decision,
+        pensioner_id=pensioner_id,
+        details={
+            "source": trigger.source.key,
+            "record_id": trigger.record_id,
+            "event_date": trigger.event_date.isoformat(),
+            "evidence": evidence,
+            "case": case.pk if case else None,
+            "certification": certification.pk if certification else None,
+            "round": tally.report.pk,
+        },
+    )
+    tally.count(outcome, trigger.source.key)
+    return decision
+
+
+# --- (1) Death, custody and release signals ------------------------------------------------------------
+
+
+def _act_on_signals(*, today: datetime.date, sources: list[DataSource], tally: Tally) -> None:
+    events = (
+        EvidenceEvent.objects.filter(_valid_q(sources, SIGNAL_KINDS, today))
+        .filter(decisions__isnull=True)
+        .select_related("source")
+        .order_by("event_date", "pk")
+    )
+    for event in events.iterator(chunk_size=500):
+        try:
+            with transaction.atomic():
+                _act_on_signal(event=event, tally=tally)
+        except (ApplicationError, IntegrityError):
+            logger.exception("silent round: could not act on evidence event %s", event.pk)
+
+
+def _signal_details(event: EvidenceEvent, kind: str) -> dict[str, Any]:
+    return {
+        "type": "data_comparison",
+        "event": kind,
+        "event_date": event.event_date.isoformat(),
+        "source": event.source.key,
+        "record_id": event.record_id,
+        "evidence": [event.pk],
+    }
+
+
+def _act_on_signal(*, event: EvidenceEvent, tally: Tally) -> None:
+    person = Pensioner.objects.select_for_update().get(pk=event.pensioner_id)
+    kind = event.source.kind
+    if person.benefit_status == Pensioner.BenefitStatus.TERMINATED:
+        # Nothing left to stop; activity after a recorded death is handled separately.
+        _decide(tally=tally, pensioner_id=person.pk, outcome=Outcome.NO_ACTION, trigger=event, evidence=[event.pk])
+        return
+    when = plain_date(event.event_date)
+    if kind == Kind.DEATH:
+        case = case_open(
+            pensioner=person,
+            category=Case.Category.SUSPECTED_DEATH,
+            source=Case.Source.DATA_COMPARISON,
+            summary=_("Death on %(date)s in %(source)s data") % {"date": when, "source": event.source.name},
+            details=_signal_details(event, "death"),
+        )
+        change = benefits_hold(pensioner=person, cause=case_cause(case), actor=None)
+        tally.holds += change.any_changed
+        outcome = Outcome.DEATH_HOLD
+    elif kind == Kind.CUSTODY:
+        case = case_open(
+            pensioner=person,
+            category=Case.Category.IMPRISONED,
+            source=Case.Source.DATA_COMPARISON,
+            summary=_("In custody from %(date)s in %(source)s data") % {"date": when, "source": event.source.name},
+            details=_signal_details(event, "custody"),
+        )
+        change = benefits_suspend(
+            pensioner=person,
+            reason=Benefit.Reason.CASE,
+            actor=None,
+            details={"case": case.pk, "evidence": [event.pk], "source": event.source.key},
+        )
+        tally.suspensions += change.any_changed
+        outcome = Outcome.CUSTODY_SUSPEND
+    else:
+        case = _release_case(person=person, event=event, when=when)
+        outcome = Outcome.RELEASE_REVIEW
+    tally.cases += 1
+    _decide(tally=tally, pensioner_id=person.pk, outcome=outcome, trigger=event, evidence=[event.pk], case=case)
+
+
+def _release_case(*, person: Pensioner, event: EvidenceEvent, when: str) -> Case:
+    """Released: the back office reviews resuming payment from the release date (not the months
+    in custody), through the ordinary resumption case and its two-level approval."""
+    case = case_open(
+        pensioner=person,
+        category=Case.Category.RESUMPTION,
+        source=Case.Source.DATA_COMPARISON,
+        summary=_("Released on %(date)s in %(source)s data; review resuming payment")
+        % {"date": when, "source": event.source.name},
+        details=_signal_details(event, "release"),
+    )
+    if person.benefit_status == Pensioner.BenefitStatus.SUSPENDED:
+        since = max(person.status_since, event.event_date)
+        case.details["suspension"] = {"since": since.isoformat(), "reason": person.suspension_reason}
+        case.requires_city_review = case.requires_city_review or timezone.localdate() > add_months(
+            person.status_since, 12
+        )
+        case.save(update_fields=["details", "requires_city_review", "updated_at"])
+    return case
+
+
+# --- (2) Activity dated after a recorded death ---------------------------------------------------------
+
+
+def live_death_events() -> Any:
+    """Death events not refuted: their suspected-death case was not rejected."""
+    return EvidenceEvent.objects.filter(source__kind=Kind.DEATH, source__active=True).exclude(
+        decisions__case__status=Case.Status.REJECTED
+    )
+
+
+def _activity_after_death(*, sources: list[DataSource], tally: Tally) -> None:
+    deaths: dict[int, datetime.date] = dict(
+        Pensioner.objects.filter(deceased_on__isnull=False).values_list("pk", "deceased_on")
+    )
+    for pensioner_id, day in (
+        live_death_events().values("pensioner_id").annotate(day=Min("event_date")).values_list("pensioner_id", "day")
+    ):
+        deaths[pensioner_id] = min(day, deaths.get(pensioner_id, day))
+    activity_sources = [s for s in sources if s.kind in ACTIVITY_KINDS]
+    ids = sorted(deaths)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        events = (
+            EvidenceEvent.objects.filter(pensioner_id__in=chunk, source__in=activity_sources, decisions__isnull=True)
+            .select_related("source")
+            .order_by("pensioner_id", "event_date", "pk")
+        )
+        for event in events:
+            if event.event_date <= deaths[event.pensioner_id]:
+                continue
+            try:
+                with transaction.atomic():
+                    _data_quality_case(event=event, death_on=deaths[event.pensioner_id], tally=tally)
+            except (ApplicationError, IntegrityError):
+                logger.exception("silent round: could not open a data-quality case for event %s", event.pk)
+
+
+def _data_quality_case(*, event: EvidenceEvent, death_on: datetime.date, tally: Tally) -> None:
+    person = Pensioner.objects.select_for_update().get(pk=event.pensioner_id)
+    details = _signal_details(event, "activity_after_death") | {"death_on": death_on.isoformat()}
+    case = case_open(
+        pensioner=person,
+        category=Case.Category.DATA_QUALITY,
+        source=Case.Source.DATA_COMPARISON,
+        summary=_("%(source)s record on %(date)s, after the recorded death on %(death)s")
+        % {"source": event.source.name, "date": plain_date(event.event_date), "death": plain_date(death_on)},
+        details=details,
+    )
+    tally.cases += 1
+    _decide(
+        tally=tally, pensioner_id=person.pk, outcome=Outcome.DATA_QUALITY, trigger=event, evidence=[event.pk], case=case
+    )
+
+
+# --- (3) Survival grades, set-based --------------------------------------------------------------------
+
+_GRADES_SQL = """
+INSERT INTO silent_survivalgrade
+    (pensioner_id, grade, score, weak_sources, strong_seen_on, weak_seen_on, death_signal, graded_on)
+SELECT p.id,
+       CASE WHEN d.pensioner_id IS NOT NULL THEN 'low'
+            WHEN pp.strong_seen IS NOT NULL
+              OR (COALESCE(pp.score, 0) >= %(certify)s AND COALESCE(pp.weak_sources, 0) >= %(min_sources)s)
+              THEN 'strong'
+            WHEN COALESCE(pp.score, 0) >= %(medium)s THEN 'medium'
+            ELSE 'low' END,
+       ROUND(COALESCE(pp.score, 0), 3),
+       COALESCE(pp.weak_sources, 0),
+       pp.strong_seen, pp.weak_seen,
+       d.pensioner_id IS NOT NULL,
+       %(today)s
+FROM accounts_pensioner p
+LEFT JOIN (
+    SELECT pensioner_id,
+           MAX(CASE WHEN kind = 'strong' THEN newest END) AS strong_seen,
+           MAX(CASE WHEN kind = 'weak' THEN newest END) AS weak_seen,
+           SUM(CASE WHEN kind = 'weak'
+                    THEN weight * (1.0 - ({age}) * 1.0 / validity_days)
+                         * (1.0 + %(bonus)s * (CASE WHEN n - 1 > %(cap)s THEN %(cap)s ELSE n - 1 END))
+                    ELSE 0 END) AS score,
+           SUM(CASE WHEN kind = 'weak' THEN 1 ELSE 0 END) AS weak_sources
+    FROM (
+        SELECT e.pensioner_id, s.kind, s.weight, s.validity_days, MAX(e.event_date) AS newest, COUNT(*) AS n
+        FROM silent_evidenceevent e
+        JOIN silent_datasource s ON s.id = e.source_id
+        WHERE s.active AND s.kind IN ('strong', 'weak')
+          AND e.event_date <= %(today)s AND e.event_date >= {cutoff}
+        GROUP BY e.pensioner_id, s.id, s.kind, s.weight, s.validity_days
+    ) per_source
+    GROUP BY pensioner_id
+) pp ON pp.pensioner_id = p.id
+LEFT JOIN (
+    SELECT DISTINCT e.pensioner_id
+    FROM silent_evidenceevent e
+    JOIN silent_datasource s ON s.id = e.source_id
+    WHERE s.active AND s.kind = 'death'
+      AND NOT EXISTS (
+          SELECT 1 FROM silent_decision x JOIN casework_case c ON c.id = x.case_id
+          WHERE x.trigger_id = e.id AND c.status = 'rejected')
+    UNION
+    SELECT id FROM accounts_pensioner WHERE suspension_reason = 'death_report'
+) d ON d.pensioner_id = p.id
+WHERE p.benefit_status <> 'terminated'
+ON CONFLICT (pensioner_id) DO UPDATE SET
+    grade = excluded.grade, score = excluded.score, weak_sources = excluded.weak_sources,
+    strong_seen_on = excluded.strong_seen_on, weak_seen_on = excluded.weak_seen_on,
+    death_signal = excluded.death_signal, graded_on = excluded.graded_on
+WHERE {changed}
+"""
+
+_VENDOR = {
+    "postgresql": {
+        "age": "%(today)s::date - newest",
+        "cutoff": "%(today)s::date - s.validity_days",
+        "distinct": "IS DISTINCT FROM",
+    },
+    "sqlite": {
+        "age": "CAST(julianday(%(today)s) - julianday(newest) AS INTEGER)",
+        "cutoff": "date(%(today)s, '-' || s.validity_days || ' days')",
+        "distinct": "IS NOT",
+    },
+}
+
+_GRADE_COLUMNS = ("grade", "score", "weak_sources", "strong_seen_on", "weak_seen_on", "death_signal")
+
+
+def grades_refresh(*, today: datetime.date) -> int:
+    """Grade every person whose benefit has not ended; returns how many grades were written
+    (new or changed). Weak score = Σ over distinct weak sources of weight × (1 − age/validity) ×
+    (1 + bonus × min(extra events, cap)), with each source's newest event inside its validity."""
+    vendor = _VENDOR["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    changed = " OR ".join(f"silent_survivalgrade.{col} {vendor['distinct']} excluded.{col}" for col in _GRADE_COLUMNS)
+    sql = _GRADES_SQL.format(age=vendor["age"], cutoff=vendor["cutoff"], changed=changed)
+    params = {
+        "today": today,
+        "certify": settings.SILENT_WEAK_CERTIFY_SCORE,
+        "min_sources": settings.SILENT_WEAK_MIN_SOURCES,
+        "medium": settings.SILENT_GRADE_MEDIUM_SCORE,
+        "bonus": settings.SILENT_WEAK_REPEAT_BONUS,
+        "cap": settings.SILENT_WEAK_REPEAT_CAP,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+# --- (4) Certification ---------------------------------------------------------------------------------
+
+
+def _certify(*, today: datetime.date, sources: list[DataSource], tally: Tally) -> None:
+    window_end = today + datetime.timedelta(days=settings.SILENT_CERTIFY_WINDOW_DAYS)
+    candidates = (
+        SurvivalGrade.objects.filter(
+            grade=SurvivalGrade.Grade.STRONG, death_signal=False, pensioner__next_due__lte=window_end
+        )
+        .filter(
+            Q(pensioner__benefit_status=Pensioner.BenefitStatus.ACTIVE)
+            | Q(
+                pensioner__benefit_status=Pensioner.BenefitStatus.SUSPENDED,
+                pensioner__suspension_reason=Pensioner.SuspensionReason.OVERDUE,
+            )
+        )
+        .filter(pensioner__deceased_on__isnull=True)
+        .values_list("pensioner_id", "pensioner__next_due", "strong_seen_on", "weak_seen_on", "score", "weak_sources")
+        .order_by("pensioner_id")
+    )
+    strong_q = _valid_q(sources, (Kind.STRONG,), today)
+    weak_q = _valid_q(sources, (Kind.WEAK,), today)
+    months = settings.CERTIFICATION_VALIDITY_MONTHS
+    for pensioner_id, next_due, strong_seen, weak_seen, score, weak_sources in candidates.iterator(chunk_size=2000):
+        weak_ok = (
+            weak_seen is not None
+            and float(score) >= settings.SILENT_WEAK_CERTIFY_SCORE
+            and weak_sources >= settings.SILENT_WEAK_MIN_SOURCES
+        )
+        # The latest proof wins (a strong record of February and weak traces of last week: last week),
+        # and it must move the due date forward.
+        use_weak = weak_ok and (strong_seen is None or weak_seen > strong_seen)
+        proof = weak_seen if use_weak else strong_seen
+        if proof is None or add_months(proof, months) <= next_due:
+            continue
+        if not use_weak:
+            events = list(
+                EvidenceEvent.objects.filter(strong_q, pensioner_id=pensioner_id, event_date=strong_seen)
+                .select_related("source")
+                .order_by("pk")
+            )
+            outcome, trigger, used = Outcome.CERTIFIED_STRONG, events[0] if events else None, events[:1]
+        else:
+            # Every weak source that counted, by its newest event.
+            newest: dict[int, EvidenceEvent] = {}
+            for event in (
+                EvidenceEvent.objects.filter(weak_q, pensioner_id=pensioner_id)
+                .select_related("source")
+                .order_by("-event_date", "-pk")
+            ):
+                newest.setdefault(event.source_id, event)
+            used = sorted(newest.values(), key=lambda e: (e.event_date, e.pk), reverse=True)
+            outcome, trigger = Outcome.CERTIFIED_WEAK, used[0] if used else None
+        if trigger is None:
+            continue
+        try:
+            with transaction.atomic():
+                _certify_one(pensioner_id=pensioner_id, outcome=outcome, trigger=trigger, used=used, tally=tally)
+        except (ApplicationError, IntegrityError):
+            logger.exception("silent round: could not certify pensioner %s", pensioner_id)
+
+
+def _certify_one(
+    *, pensioner_id: int, outcome: str, trigger: EvidenceEvent, used: list[EvidenceEvent], tally: Tally
+) -> None:
+    person = Pensioner.objects.select_for_update().get(pk=pensioner_id)
+    valid_until = add_months(trigger.event_date, settings.CERTIFICATION_VALIDITY_MONTHS)
+    if valid_until <= person.next_due or person.deceased_on is not None:
+        return  # another proof arrived meanwhile
+    noon = timezone.make_aware(datetime.datetime.combine(trigger.event_date, datetime.time(12, 0)))
+    evidence = [event.pk for event in used]
+    certification = certification_record(
+        pensioner=person,
+        method=Certification.Method.SILENT,
+        recorded_by=None,
+        evidence_ref=f"silent:{trigger.source.key}:{trigger.record_id}"[:200],
+        certified_at=min(noon, timezone.now()),
+    )
+    _decide(
+        tally=tally,
+        pensioner_id=person.pk,
+        outcome=outcome,
+        trigger=trigger,
+        evidence=evidence,
+        certification=certification,
+    )
+    tally.certified += 1

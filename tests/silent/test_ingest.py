@@ -1,0 +1,200 @@
+"""evidence_ingest: counts, every reject reason, duplicates, mapping, formats (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from silent.models import EvidenceEvent, IdNumberMapping, IngestBatch
+from tests.silent.conftest import id_number, rejects_of, write_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def ingest(path, key="vaccination", **options) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    out = StringIO()
+    call_command("evidence_ingest", str(path), source=key, quiet_progress=True, stdout=out, **options)
+    lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines())
+    return {key: int(value) for key, value in lines.items() if key != "rejects"}
+
+
+def test_accepts_a_matching_row_and_prints_the_counts(tmp_path, person, today):
+    p = person("王秀英")
+    path = write_csv(tmp_path, [("V1", p.id_number, "王秀英", today.isoformat())])
+    assert ingest(path) == {"rows": 1, "accepted": 1, "duplicates": 0, "rejected": 0}
+    event = EvidenceEvent.objects.get()
+    assert (event.pensioner_id, event.event_date, event.record_id, event.source.key) == (
+        p.pk,
+        today,
+        "V1",
+        "vaccination",
+    )
+    assert event.batch.finished_at is not None
+
+
+def test_the_same_file_twice_adds_nothing(tmp_path, person, today):
+    p = person()
+    path = write_csv(tmp_path, [("V1", p.id_number, p.name, today), ("V2", p.id_number, p.name, today)])
+    ingest(path)
+    assert ingest(path) == {"rows": 2, "accepted": 0, "duplicates": 2, "rejected": 0}
+    assert EvidenceEvent.objects.count() == 2
+
+
+def test_a_record_id_repeated_in_one_file_is_loaded_once(tmp_path, person, today):
+    p = person()
+    yesterday = today - datetime.timedelta(days=1)
+    path = write_csv(tmp_path, [("V1", p.id_number, p.name, yesterday), ("V1", p.id_number, p.name, today)])
+    assert ingest(path) == {"rows": 2, "accepted": 1, "duplicates": 1, "rejected": 0}
+    assert EvidenceEvent.objects.get().event_date == yesterday  # the first occurrence wins
+
+
+def test_the_same_record_id_of_another_source_is_a_different_record(tmp_path, person, today):
+    p = person()
+    path = write_csv(tmp_path, [("R1", p.id_number, p.name, today)])
+    ingest(path, "vaccination")
+    assert ingest(path, "transit_ride")["accepted"] == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (("V1", "{id}", "王秀英"), "bad_row"),
+        (("V1", "{id}", "王秀英", "{today}", "x", "y"), "bad_row"),
+        (("", "{id}", "王秀英", "{today}"), "missing_field"),
+        (("V1", "", "王秀英", "{today}"), "missing_field"),
+        (("V1", "{id}", " ", "{today}"), "missing_field"),
+        (("V1", "{id}", "王秀英", ""), "missing_field"),
+        (("V" * 65, "{id}", "王秀英", "{today}"), "bad_record_id"),
+        (("V1", "36010219500315001X", "王秀英", "{today}"), "bad_id_number"),
+        (("V1", "3601021950031500", "王秀英", "{today}"), "bad_id_number"),
+        (("V1", "{id}", "王秀英", "2024-02-30"), "bad_date"),
+        (("V1", "{id}", "王秀英", "20240101"), "bad_date"),
+        (("V1", "{id}", "王秀英", "{tomorrow}"), "future_date"),
+        (("V1", "{other_id}", "王秀英", "{today}"), "unknown_person"),
+        (("V1", "{id}", "王秀兰", "{today}"), "name_mismatch"),
+    ],
+)
+def test_every_reject_reason(tmp_path, person, today, row, reason):
+    p = person("王秀英")
+    values = {
+        "id": p.id_number,
+        "other_id": id_number(datetime.date(1951, 1, 1), 7),
+        "today": today.isoformat(),
+        "tomorrow": (today + datetime.timedelta(days=1)).isoformat(),
+    }
+    good = ("OK", p.id_number, "王秀英", today.isoformat())
+    path = write_csv(tmp_path, [good, tuple(str(v).format(**values) for v in row), good])
+    assert ingest(path) == {"rows": 3, "accepted": 1, "duplicates": 1, "rejected": 1}
+    assert rejects_of(tmp_path / "in.csv.rejects.csv") == [(3, reason)]
+
+
+def test_rejects_go_where_asked_and_the_batch_keeps_them(tmp_path, person, today):
+    p = person()
+    path = write_csv(tmp_path, [("V1", p.id_number, "别人", today)])
+    target = tmp_path / "out" / "rej.csv"
+    target.parent.mkdir()
+    ingest(path, rejects=str(target))
+    assert rejects_of(target) == [(2, "name_mismatch")]
+    assert IngestBatch.objects.get().rejects == [{"line": 2, "reason": "name_mismatch", "record_id": "V1"}]
+
+
+def test_fifteen_digit_numbers_are_upgraded_before_matching(tmp_path, person, today):
+    p = person(id_number=id_number(datetime.date(1950, 3, 15), 123))
+    old15 = p.id_number[:6] + p.id_number[8:17]
+    path = write_csv(tmp_path, [("V1", old15, p.name, today)])
+    assert ingest(path)["accepted"] == 1
+
+
+def test_lower_case_x_and_spaces_are_normalised(tmp_path, person, today):
+    number = next(
+        id_number(datetime.date(1950, 3, 15), seq)
+        for seq in range(1, 999)
+        if id_number(datetime.date(1950, 3, 15), seq).endswith("X")
+    )
+    p = person(id_number=number)
+    path = write_csv(tmp_path, [("V1", " " + number.lower() + " ", p.name, today)])
+    assert ingest(path)["accepted"] == 1
+
+
+def test_an_old_number_is_mapped_to_the_new_one(tmp_path, person, today):
+    p = person()
+    old = id_number(datetime.date(1950, 3, 15), 500, area="360121")
+    IdNumberMapping.objects.create(old_number=old, new_number=p.id_number)
+    path = write_csv(tmp_path, [("V1", old, p.name, today)])
+    assert ingest(path)["accepted"] == 1
+    assert EvidenceEvent.objects.get().pensioner_id == p.pk
+
+
+def test_the_mapping_still_checks_the_name(tmp_path, person, today):
+    p = person("李桂兰")
+    old = id_number(datetime.date(1950, 3, 15), 500, area="360121")
+    IdNumberMapping.objects.create(old_number=old, new_number=p.id_number)
+    path = write_csv(tmp_path, [("V1", old, "李桂芳", today)])
+    assert ingest(path)["rejected"] == 1
+
+
+def test_names_are_compared_without_width_space_or_dot_differences(tmp_path, person, today):
+    p = person("阿卜杜·热合曼")
+    path = write_csv(
+        tmp_path, [("V1", p.id_number, "阿卜杜・热合曼", today), ("V2", p.id_number, "阿卜杜 · 热合曼", today)]
+    )
+    assert ingest(path)["accepted"] == 2
+
+
+def test_json_lines_with_the_same_fields(tmp_path, person, today):
+    p = person()
+    path = tmp_path / "in.jsonl"
+    rows = [
+        {"record_id": "J1", "id_number": p.id_number, "name": p.name, "event_date": today.isoformat(), "detail": "x"},
+        {"record_id": "J2", "id_number": p.id_number, "name": p.name},
+        "not an object",
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8")
+    assert ingest(path) == {"rows": 4, "accepted": 1, "duplicates": 0, "rejected": 3}
+    assert rejects_of(tmp_path / "in.jsonl.rejects.csv") == [(2, "missing_field"), (3, "bad_row"), (4, "bad_row")]
+    assert EvidenceEvent.objects.get().detail == "x"
+
+
+def test_a_detail_column_is_optional_and_kept(tmp_path, person, today):
+    p = person()
+    path = write_csv(
+        tmp_path, [("V1", p.id_number, p.name, today, "第二针")], header="record_id,id_number,name,event_date,detail"
+    )
+    ingest(path)
+    assert EvidenceEvent.objects.get().detail == "第二针"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n\x00\x00", b"a;b;c\n1;2;3\n", b"\xff\xfe\x00r\x00e", b"", b"name,age\nx,1\n"],
+)
+def test_a_file_that_is_not_csv_or_jsonl_is_refused(tmp_path, content):
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=r"in\.csv"):
+        ingest(path)
+    assert IngestBatch.objects.count() == 0
+
+
+def test_an_unknown_source_is_refused(tmp_path):
+    path = write_csv(tmp_path, [])
+    with pytest.raises(CommandError, match="Unknown source"):
+        ingest(path, "nope")
+
+
+def test_a_broken_row_never_aborts_the_batch(tmp_path, person, today):
+    p = person()
+    path = tmp_path / "in.csv"
+    path.write_bytes(
+        b"record_id,id_number,name,event_date\n"
+        + f"V1,{p.id_number},{p.name},{today}\n".encode()
+        + b"V2,\xff\xfe,x,2020-01-01\n"
+        + f'V3,{p.id_number},"{p.name},{today}\n'.encode()
+    )
+    result = ingest(path)
+    assert result["accepted"] == 1
+    assert result["rows"] == result["accepted"] + result["duplicates"] + result["rejected"]
