@@ -55,3 +55,17 @@ def pensioner_evidence(*, actor: User, pensioner_id: int) -> dict[str, object]:
 
 def round_reports() -> QuerySet[RoundReport]:
     return RoundReport.objects.order_by("-started_at", "-pk")
+
+
+def low_grade_due(today: datetime.date) -> QuerySet[Pensioner, int]:
+    """Registered with casework's visit queue and suspect lists (``low_grade``): people whose survival
+    grade is medium or low and who are due within ``CASEWORK_VISIT_LOW_GRADE_HORIZON_DAYS``. The round
+    will not certify them, so someone must visit before payment stops."""
+    return (
+        Pensioner.objects.exclude(benefit_status=Pensioner.BenefitStatus.TERMINATED)
+        .filter(
+            next_due__lte=today + datetime.timedelta(days=settings.CASEWORK_VISIT_LOW_GRADE_HORIZON_DAYS),
+            survival_grade__grade__in=[SurvivalGrade.Grade.MEDIUM, SurvivalGrade.Grade.LOW],
+        )
+        .values_list("pk", flat=True)
+    )
