@@ -147,7 +147,8 @@ def test_reading_for_a_relative_costs_the_same_queries_with_one_audit_insert():
     client = client_for(RelativeLinkFactory(pensioner=pensioner).relative)
     url = f"/api/v1/certification/status?pensioner={pensioner.pk}"
     _queries_for_status(client, url)
-    assert _queries_for_status(client, url) <= 6
+    # The audit insert reads the chain's tail first; on PostgreSQL it also takes the chain's lock.
+    assert _queries_for_status(client, url) <= (7 if connection.vendor == "postgresql" else 6)
 
 
 def test_benefit_status_is_reported():
