@@ -46,7 +46,8 @@ def audit_record(
     it records; appends are serialised (a named lock held to commit) so the chain has one order."""
     if pensioner_id is None:
         pensioner_id = target.pk if isinstance(target, Pensioner) else getattr(target, "pensioner_id", None)
-    with transaction.atomic():
+    # No savepoint: a failed append must fail the change it records, and it saves two queries.
+    with transaction.atomic(savepoint=False):
         transaction_lock("accounts.audit-chain")
         last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values("seq", "hash").first()
         event = AuditEvent(

@@ -143,12 +143,13 @@ def test_the_status_endpoint_uses_a_constant_number_of_queries():
 
 
 def test_reading_for_a_relative_costs_the_same_queries_with_one_chained_audit_insert():
-    """The audit insert is chained: a lock and a read of the previous event's hash come with it."""
+    """The audit insert is chained: a read of the previous event's hash (and a lock on PostgreSQL)."""
     pensioner = PensionerFactory()
     client = client_for(RelativeLinkFactory(pensioner=pensioner).relative)
     url = f"/api/v1/certification/status?pensioner={pensioner.pk}"
     _queries_for_status(client, url)
-    assert _queries_for_status(client, url) <= 8
+    # The audit insert reads the chain's tail first; on PostgreSQL it also takes the chain's lock.
+    assert _queries_for_status(client, url) <= (7 if connection.vendor == "postgresql" else 6)
 
 
 def test_benefit_status_is_reported():
