@@ -40,6 +40,22 @@ UPDATE accounts_pensioner SET
 """
 
 
+
+def forward(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(FORWARD)
+
+
+def backward(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        if schema_editor.connection.vendor == "postgresql":
+            # Check the foreign keys now, not at commit: the table is altered next in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(BACKWARD)
+        cursor.execute("DELETE FROM selfservice_benefithold")
+        cursor.execute("DELETE FROM selfservice_benefit")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -111,5 +127,5 @@ class Migration(migrations.Migration):
             model_name='benefithold',
             constraint=models.UniqueConstraint(fields=('benefit', 'cause'), name='benefit_hold_once_per_cause'),
         ),
-        migrations.RunSQL(FORWARD, reverse_sql=[BACKWARD, "DELETE FROM selfservice_benefithold", "DELETE FROM selfservice_benefit"]),
+        migrations.RunPython(forward, backward),
     ]
