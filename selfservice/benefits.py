@@ -128,6 +128,18 @@ def _audit(
     )
 
 
+def benefit_state_for_summary(status: str, reason: str, *, deceased: bool) -> tuple[str, str]:
+    """The benefit status and reason that match a person's summary (registry loads, demo, tests):
+    the inverse of ``_summary`` for a person with one benefit."""
+    if status == Pensioner.BenefitStatus.ACTIVE:
+        return Status.ACTIVE, ""
+    if status == Pensioner.BenefitStatus.TERMINATED:
+        return Status.TERMINATED, Reason.DEATH if deceased else Reason.OTHER
+    if reason == Pensioner.SuspensionReason.DEATH_REPORT:
+        return Status.HELD, Reason.DEATH_REPORT
+    return Status.SUSPENDED, reason or Reason.OTHER
+
+
 def benefit_has_ended(pensioner: Pensioner) -> bool:
     """Every benefit of the person has ended: nothing to hold, suspend, report or certify."""
     return pensioner.benefit_status == Pensioner.BenefitStatus.TERMINATED

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Pensioner, Region
 from backend.dates import add_months
+from selfservice.benefits import benefit_state_for_summary
 from selfservice.models import Benefit, Certification
 
 # The previous cycle's proofs. Silent certifications are not made by hand: silent/demo.py loads
@@ -28,16 +29,6 @@ def seed_demo(*, today: datetime.date, options: dict[str, Any], stdout: Any) -> 
     return []
 
 
-def _benefit_state(status: str, reason: str, deceased: bool) -> tuple[str, str]:
-    if status == Pensioner.BenefitStatus.ACTIVE:
-        return Benefit.Status.ACTIVE, ""
-    if status == Pensioner.BenefitStatus.TERMINATED:
-        return Benefit.Status.TERMINATED, Benefit.Reason.DEATH if deceased else Benefit.Reason.OTHER
-    if reason == Pensioner.SuspensionReason.DEATH_REPORT:
-        return Benefit.Status.HELD, Benefit.Reason.DEATH_REPORT
-    return Benefit.Status.SUSPENDED, reason or Benefit.Reason.OTHER
-
-
 def _benefits() -> None:
     """Each person's benefits, matching the summary the registry seed gave them."""
     people = Pensioner.objects.filter(benefits__isnull=True).values_list(
@@ -47,7 +38,7 @@ def _benefits() -> None:
     rows = []
     for pk, id_number, summary, reason, since, deceased_on, village_code in people.iterator(chunk_size=2000):
         rng = random.Random(f"demo-benefit-{id_number}")
-        status, status_reason = _benefit_state(summary, reason, deceased_on is not None)
+        status, status_reason = benefit_state_for_summary(summary, reason, deceased=deceased_on is not None)
         kinds = [rng.choice(PENSION_KINDS)]
         if rng.random() < 0.1:  # a survivor's or work-injury benefit, or the old-age allowance, besides
             kinds.append(rng.choice(SECOND_KINDS))

@@ -14,6 +14,7 @@ from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssign
 from accounts.roles import Role
 from accounts.services import user_add_role
 from backend.dates import add_months
+from selfservice.benefits import benefit_state_for_summary
 from selfservice.models import Benefit
 
 
@@ -130,26 +131,10 @@ BENEFIT_PARAMS = ("benefit_type", "monthly_amount", "benefit_start")
 
 def benefit_state_of(pensioner: Pensioner) -> dict[str, object]:
     """The benefit fields that match a person's summary (status, reason, since)."""
-    status, reason = pensioner.benefit_status, pensioner.suspension_reason
-    if status == Pensioner.BenefitStatus.ACTIVE:
-        return {"status": Benefit.Status.ACTIVE, "status_reason": "", "status_since": pensioner.status_since}
-    if status == Pensioner.BenefitStatus.TERMINATED:
-        return {
-            "status": Benefit.Status.TERMINATED,
-            "status_reason": Benefit.Reason.DEATH if pensioner.deceased_on else Benefit.Reason.OTHER,
-            "status_since": pensioner.status_since,
-        }
-    if reason == Pensioner.SuspensionReason.DEATH_REPORT:
-        return {
-            "status": Benefit.Status.HELD,
-            "status_reason": Benefit.Reason.DEATH_REPORT,
-            "status_since": pensioner.status_since,
-        }
-    return {
-        "status": Benefit.Status.SUSPENDED,
-        "status_reason": reason or Benefit.Reason.OTHER,
-        "status_since": pensioner.status_since,
-    }
+    status, reason = benefit_state_for_summary(
+        pensioner.benefit_status, pensioner.suspension_reason, deceased=pensioner.deceased_on is not None
+    )
+    return {"status": status, "status_reason": reason, "status_since": pensioner.status_since}
 
 
 class RelativeLinkFactory(factory.django.DjangoModelFactory):
