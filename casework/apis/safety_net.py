@@ -147,6 +147,16 @@ class VisitOutputSerializer(serializers.Serializer):
         return obj.status == VisitTask.Status.OPEN and obj.due_on < timezone.localdate()
 
 
+class FieldAnswerSerializer(serializers.Serializer):
+    """What someone in the field says about a person, shared by visit outcomes and suspect-list answers."""
+
+    seen_on = serializers.DateField(required=False)
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    evidence_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    client_request_id = serializers.UUIDField(required=False)
+
+
 class VisitListApi(APIView):
     """Assistants and grid workers: the visits in their villages; staff: every visit in their area,
     with filters. Most urgent first."""
@@ -185,18 +195,13 @@ class VisitOutcomeApi(APIView):
     ``deceased``: ``date_of_death``, ``place`` (``evidence_ids`` optional) — a death report.
     ``moved_away`` and ``not_found``: a case for the office (``note`` helps)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FieldAnswerSerializer):
         outcome = serializers.ChoiceField(choices=VisitTask.Outcome.choices)
-        seen_on = serializers.DateField(required=False)
-        place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        evidence_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
         evidence_ids = serializers.ListField(
             child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list, max_length=10
         )
         compare_face = serializers.BooleanField(required=False, default=False)
         date_of_death = serializers.DateField(required=False)
-        note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-        client_request_id = serializers.UUIDField(required=False)
 
     @extend_schema(request=InputSerializer, responses={200: VisitOutputSerializer, **ERRORS}, tags=["safety net"])
     def post(self, request: Request, task_id: int) -> Response:
@@ -270,13 +275,8 @@ class SuspectEntryAnswerApi(APIView):
     it becomes an on-site certification to confirm), ``died`` (``seen_on`` is the date of death;
     ``place``), ``moved``, ``unknown`` (a visit is scheduled)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FieldAnswerSerializer):
         answer = serializers.ChoiceField(choices=SuspectListEntry.Answer.choices)
-        seen_on = serializers.DateField(required=False)
-        place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        evidence_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-        note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-        client_request_id = serializers.UUIDField(required=False)
 
     @extend_schema(request=InputSerializer, responses={200: SuspectEntrySerializer, **ERRORS}, tags=["safety net"])
     def post(self, request: Request, list_id: int, entry_id: int) -> Response:
