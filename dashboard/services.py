@@ -30,7 +30,7 @@ def _month(field: str) -> Any:
     return ExtractYear(field) * 100 + ExtractMonth(field)
 
 
-def _latest_certifications(today: datetime.date) -> QuerySet[Pensioner, dict[str, Any]]:
+def _latest_certifications(today: datetime.date) -> QuerySet[Any, Any]:
     status = Pensioner.BenefitStatus
     due_soon_until = today + datetime.timedelta(days=settings.CERTIFICATION_DUE_SOON_DAYS)
     return (
@@ -52,7 +52,7 @@ def _latest_certifications(today: datetime.date) -> QuerySet[Pensioner, dict[str
     )
 
 
-def _certifications_by_month() -> QuerySet[Certification, dict[str, Any]]:
+def _certifications_by_month() -> QuerySet[Any, Any]:
     return (
         Certification.objects.order_by()
         .annotate(s_region=F("pensioner__region_id"), s_month=_month("certified_at"))
@@ -61,7 +61,7 @@ def _certifications_by_month() -> QuerySet[Certification, dict[str, Any]]:
     )
 
 
-def _open_cases() -> QuerySet[Case, dict[str, Any]]:
+def _open_cases() -> QuerySet[Any, Any]:
     return (
         Case.objects.filter(status__in=OPEN_STATUSES)
         .order_by()
@@ -71,7 +71,7 @@ def _open_cases() -> QuerySet[Case, dict[str, Any]]:
     )
 
 
-def _face_attempts() -> QuerySet[FaceAttempt, dict[str, Any]]:
+def _face_attempts() -> QuerySet[Any, Any]:
     return (
         FaceAttempt.objects.order_by()
         .annotate(s_region=F("pensioner__region_id"), s_month=_month("created_at"))
@@ -80,7 +80,7 @@ def _face_attempts() -> QuerySet[FaceAttempt, dict[str, Any]]:
     )
 
 
-def _rebuild(model: type[Model], grouped: QuerySet[Any, dict[str, Any]], columns: dict[str, str]) -> None:
+def _rebuild(model: type[Model], grouped: QuerySet[Any, Any], columns: dict[str, str]) -> None:
     """Replace ``model``'s rows with ``grouped``'s, in one ``INSERT … SELECT`` (no row comes to
     Python). ``columns`` maps each table column to the grouped query's output column."""
     model._default_manager.all().delete()
@@ -105,10 +105,10 @@ def summaries_refresh(*, now: datetime.datetime | None = None) -> SummaryRefresh
     now = now or timezone.now()
     today = timezone.localdate(now)
     started = time.perf_counter()
+    # The state row exists before the lock is taken, so two first refreshes queue like later ones.
+    SummaryRefresh.objects.get_or_create(pk=1, defaults={"refreshed_at": now, "today": today})
     with transaction.atomic():
-        state = SummaryRefresh.objects.select_for_update().filter(pk=1).first()
-        if state is None:
-            state = SummaryRefresh.objects.create(pk=1, refreshed_at=now, today=today)
+        state = SummaryRefresh.objects.select_for_update().get(pk=1)
         _rebuild(
             LatestCertificationSummary,
             _latest_certifications(today),

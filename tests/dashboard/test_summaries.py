@@ -27,7 +27,7 @@ def county() -> data.County:
     county = data.build_county()
     a1 = list(county.villages[data.VILLAGE_A1].pensioners.filter(benefit_status="active").order_by("pk"))
     b1 = list(county.villages[data.VILLAGE_B1].pensioners.filter(benefit_status="active").order_by("pk"))
-    other = county.villages[data.OTHER_VILLAGE].pensioners.first()
+    other = county.villages[data.OTHER_VILLAGE].pensioners.order_by("pk")[0]
     for person, category, age in ((a1[0], "suspected_death", 0), (a1[1], "missing", 7), (b1[0], "missing", 8)):
         data.case(person, category, age_days=age, deadline=county.today)
     data.case(a1[2], "imprisoned", age_days=31, deadline=county.today - datetime.timedelta(days=1))
@@ -145,3 +145,14 @@ def test_the_refresh_is_scheduled():
     (spec,) = schedules()
     assert spec["name"] == "dashboard.summaries_refresh" and spec["minutes"] == 15
     assert callable(import_string(spec["func"]))
+
+
+def test_the_command_refreshes_now(county):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("dashboard_refresh", stdout=out)
+    assert "dashboard summaries as of" in out.getvalue()
+    assert LatestCertificationSummary.objects.exists()
