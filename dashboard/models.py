@@ -61,6 +61,9 @@ class CertificationMonthSummary(SummaryRow):
     method = models.CharField(max_length=12)
     certifications = models.PositiveIntegerField()
 
+    class Meta:
+        indexes = [models.Index(fields=["region", "month"], name="dashboard_certmonth_region")]
+
 
 class OpenCaseSummary(SummaryRow):
     """Open (not yet decided) cases per region, category, local day opened and deadline."""
@@ -78,3 +81,6 @@ class FaceAttemptSummary(SummaryRow):
     result = models.CharField(max_length=10)
     reason = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["region", "month"], name="dashboard_face_region")]
