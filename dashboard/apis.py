@@ -169,21 +169,21 @@ def certification_row(row: selectors.CertificationRow) -> dict[str, Any]:
     return {**asdict(row), "rate": row.rate}
 
 
-class CertificationOutputSerializer(StatsOutputSerializer):
+class CertificationStatsSerializer(StatsOutputSerializer):
     since = serializers.DateField()
     today = serializers.DateField(help_text="the day due soon and overdue were counted for")
     total = CertificationRowSerializer()
     rows = CertificationRowSerializer(many=True)
 
 
-@stats_schema(SinceFilterSerializer, CertificationOutputSerializer)
+@stats_schema(SinceFilterSerializer, CertificationStatsSerializer)
 class CertificationStatsApi(StatsApi):
     """Certification rate by region and method over a period; due soon, overdue, suspended today."""
 
     csv_columns = CERTIFICATION_COLUMNS
     csv_name = "certification"
     FilterSerializer = SinceFilterSerializer
-    OutputSerializer = CertificationOutputSerializer
+    OutputSerializer = CertificationStatsSerializer
 
     def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
         since = filters.get("since") or selectors.default_since()
@@ -210,18 +210,18 @@ class MonthsFilterSerializer(StatsApi.FilterSerializer):
     months = serializers.IntegerField(min_value=1, max_value=36, required=False, help_text="default 12")
 
 
-class MonthlyOutputSerializer(StatsOutputSerializer):
+class MonthlyStatsSerializer(StatsOutputSerializer):
     rows = MonthRowSerializer(many=True)
 
 
-@stats_schema(MonthsFilterSerializer, MonthlyOutputSerializer)
+@stats_schema(MonthsFilterSerializer, MonthlyStatsSerializer)
 class CertificationMonthlyStatsApi(StatsApi):
     """Certifications recorded per month, by method (the trend line)."""
 
     csv_columns = ("month", "total", *selectors.METHODS)
     csv_name = "certification-monthly"
     FilterSerializer = MonthsFilterSerializer
-    OutputSerializer = MonthlyOutputSerializer
+    OutputSerializer = MonthlyStatsSerializer
 
     def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
         return {"rows": selectors.certifications_by_month(actor=actor, area=area, months=filters.get("months", 12))}
@@ -248,14 +248,14 @@ class PeriodFilterSerializer(StatsApi.FilterSerializer):
     period = MonthField(required=False, help_text="YYYY-MM; default: last month")
 
 
-class ReportOutputSerializer(StatsOutputSerializer):
+class ReportStatsSerializer(StatsOutputSerializer):
     period = MonthField()
     due_on = serializers.DateField()
     total = ReportRowSerializer()
     rows = ReportRowSerializer(many=True)
 
 
-@stats_schema(PeriodFilterSerializer, ReportOutputSerializer)
+@stats_schema(PeriodFilterSerializer, ReportStatsSerializer)
 class ReportStatsApi(StatsApi):
     """Monthly report compliance by village (on time, late, missing; zero reports) for a month.
     Always counted live (``as_of`` null): the live query is fast."""
@@ -263,7 +263,7 @@ class ReportStatsApi(StatsApi):
     csv_columns = ("code", "name", "villages", "on_time", "late", "missing", "not_due", "zero", "on_time_rate")
     csv_name = "reports"
     FilterSerializer = PeriodFilterSerializer
-    OutputSerializer = ReportOutputSerializer
+    OutputSerializer = ReportStatsSerializer
 
     def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
         period = filters.get("period") or reporting_period_now()
@@ -291,17 +291,17 @@ class CaseRowSerializer(serializers.Serializer):
     past_deadline = serializers.IntegerField()
 
 
-class CaseOutputSerializer(StatsOutputSerializer):
+class CaseStatsSerializer(StatsOutputSerializer):
     rows = CaseRowSerializer(many=True)
 
 
-@stats_schema(StatsApi.FilterSerializer, CaseOutputSerializer)
+@stats_schema(StatsApi.FilterSerializer, CaseStatsSerializer)
 class CaseStatsApi(StatsApi):
     """Open cases (open or accepted, not yet decided) by category and age."""
 
     csv_columns = ("category", "label", "total", "age_0_7", "age_8_30", "age_31_90", "age_over_90", "past_deadline")
     csv_name = "cases"
-    OutputSerializer = CaseOutputSerializer
+    OutputSerializer = CaseStatsSerializer
 
     def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
         return {"rows": selectors.open_cases(actor=actor, area=area)}
@@ -333,7 +333,7 @@ def face_outcome_rows(found: selectors.FaceOutcomes) -> list[dict[str, Any]]:
     ]
 
 
-class FaceOutputSerializer(StatsOutputSerializer):
+class FaceStatsSerializer(StatsOutputSerializer):
     since = serializers.DateField()
     submitted = serializers.IntegerField()
     compared = serializers.IntegerField()
@@ -341,7 +341,7 @@ class FaceOutputSerializer(StatsOutputSerializer):
     reasons = ReasonRowSerializer(many=True)
 
 
-@stats_schema(SinceFilterSerializer, FaceOutputSerializer)
+@stats_schema(SinceFilterSerializer, FaceStatsSerializer)
 class FaceStatsApi(StatsApi):
     """Face certification outcomes: accept / review / reject rates of the compared photos, unusable
     photos and daily-limit refusals apart, and the top reasons photos were turned away."""
@@ -349,7 +349,7 @@ class FaceStatsApi(StatsApi):
     csv_columns = ("result", "count", "rate")
     csv_name = "facecheck"
     FilterSerializer = SinceFilterSerializer
-    OutputSerializer = FaceOutputSerializer
+    OutputSerializer = FaceStatsSerializer
 
     def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
         since = filters.get("since") or selectors.default_since()
@@ -363,19 +363,19 @@ class FaceStatsApi(StatsApi):
         }
 
 
-class FaceReasonOutputSerializer(StatsOutputSerializer):
+class FaceReasonStatsSerializer(StatsOutputSerializer):
     since = serializers.DateField()
     rows = ReasonRowSerializer(many=True)
 
 
-@stats_schema(SinceFilterSerializer, FaceReasonOutputSerializer)
+@stats_schema(SinceFilterSerializer, FaceReasonStatsSerializer)
 class FaceReasonStatsApi(StatsApi):
     """The top reasons photos were turned away (rejected, replayed, unusable, over the daily limit)."""
 
     csv_columns = ("result", "reason", "label", "count")
     csv_name = "facecheck-reasons"
     FilterSerializer = SinceFilterSerializer
-    OutputSerializer = FaceReasonOutputSerializer
+    OutputSerializer = FaceReasonStatsSerializer
 
     def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
         since = filters.get("since") or selectors.default_since()
