@@ -2,7 +2,11 @@
 
 Every endpoint takes ``region`` (a division code inside the caller's area; default their own region)
 and answers ``rows`` (one per child region, month, category or reason) and the area's ``total``
-where one makes sense. ``?format=csv`` or the ``.csv`` route gives the rows as CSV.
+where one makes sense, and ``as_of``: when the figures were counted (the summary tables' last
+refresh; null when live). ``?format=csv`` or the ``.csv`` route gives the rows as CSV.
+
+One ``get`` serves every endpoint (``StatsApi.get``); each endpoint says only what it reads
+(``figures``) and how it looks (its serializers, the CSV columns).
 """
 
 from __future__ import annotations
@@ -14,15 +18,15 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from backend.api.schema import ERROR_RESPONSES
-from backend.dates import add_months
 from casework.apis.common import MonthField, query
 from casework.selectors import reporting_period_now
 from dashboard import selectors
@@ -64,8 +68,21 @@ def area_data(area: selectors.Area) -> dict[str, Any]:
     }
 
 
+AS_OF_HELP = "when the figures were counted (the summary tables' last refresh); null: counted live now"
+
+
+def stats_schema(filters: type[serializers.Serializer], output: type[serializers.Serializer]) -> Any:
+    """The OpenAPI description of one stats endpoint's ``get``."""
+    return extend_schema_view(
+        get=extend_schema(parameters=[filters, FORMAT], responses=stats_responses(output), tags=["stats"])
+    )
+
+
 class StatsApi(APIView):
-    """What every stats endpoint shares: renderers, the area, the CSV columns."""
+    """What every stats endpoint shares: renderers, filters, the area, ``as_of``, the answer.
+
+    A subclass sets ``FilterSerializer``, ``OutputSerializer``, the CSV columns and name, and
+    ``figures``: what to read for the area (the selectors' answer as the output's fields)."""
 
     renderer_classes = [JSONRenderer, CsvRenderer]
     csv_columns: tuple[str, ...] = ()
@@ -74,6 +91,22 @@ class StatsApi(APIView):
     class FilterSerializer(serializers.Serializer):
         region = serializers.RegexField(r"^[0-9]{12}$", required=False, help_text=REGION_HELP)
 
+    OutputSerializer: type[serializers.Serializer]
+
+    def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def get(self, request: Request, **_kwargs: Any) -> Response:
+        filters = query(self.FilterSerializer, request)
+        area = selectors.dashboard_area(actor=request.user, region_code=filters.get("region"))
+        as_of = selectors.figures_as_of()
+        data = {
+            "region": area_data(area),
+            "as_of": as_of,
+            **self.figures(actor=request.user, area=area, filters=filters),
+        }
+        return Response(self.OutputSerializer(data).data)
+
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         """Errors answer the JSON error shape whatever format was asked for (a client parses one shape)."""
         if response.status_code >= 400:
@@ -81,20 +114,18 @@ class StatsApi(APIView):
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
 
-    def filters(self, request: Request) -> dict[str, Any]:
-        return query(self.FilterSerializer, request)
 
-    def area(self, request: Request, filters: dict[str, Any]) -> selectors.Area:
-        return selectors.dashboard_area(actor=request.user, region_code=filters.get("region"))
-
-
-def default_since() -> datetime.date:
-    """A certification cycle back from today."""
-    return add_months(timezone.localdate(), -12)
+class StatsOutputSerializer(serializers.Serializer):
+    region = AreaSerializer()
+    as_of = serializers.DateTimeField(allow_null=True, help_text=AS_OF_HELP)
 
 
 class SinceFilterSerializer(StatsApi.FilterSerializer):
-    since = serializers.DateField(required=False, help_text="period start (up to today); default: 12 months ago")
+    since = serializers.DateField(
+        required=False,
+        help_text="period start, rounded down to the first of its month (up to today); "
+        "default: the first of the month 12 months ago",
+    )
 
     def validate_since(self, value: datetime.date) -> datetime.date:
         if value > timezone.localdate():
@@ -138,39 +169,31 @@ def certification_row(row: selectors.CertificationRow) -> dict[str, Any]:
     return {**asdict(row), "rate": row.rate}
 
 
+class CertificationStatsSerializer(StatsOutputSerializer):
+    since = serializers.DateField()
+    today = serializers.DateField(help_text="the day due soon and overdue were counted for")
+    total = CertificationRowSerializer()
+    rows = CertificationRowSerializer(many=True)
+
+
+@stats_schema(SinceFilterSerializer, CertificationStatsSerializer)
 class CertificationStatsApi(StatsApi):
     """Certification rate by region and method over a period; due soon, overdue, suspended today."""
 
     csv_columns = CERTIFICATION_COLUMNS
     csv_name = "certification"
     FilterSerializer = SinceFilterSerializer
+    OutputSerializer = CertificationStatsSerializer
 
-    class OutputSerializer(serializers.Serializer):
-        region = AreaSerializer()
-        since = serializers.DateField()
-        today = serializers.DateField()
-        total = CertificationRowSerializer()
-        rows = CertificationRowSerializer(many=True)
-
-    @extend_schema(
-        parameters=[SinceFilterSerializer, FORMAT],
-        responses=stats_responses(OutputSerializer),
-        tags=["stats"],
-    )
-    def get(self, request: Request, **_kwargs: Any) -> Response:
-        filters = self.filters(request)
-        area = self.area(request, filters)
-        found = selectors.certification_by_region(
-            actor=request.user, area=area, since=filters.get("since") or default_since()
-        )
-        data = {
-            "region": area_data(area),
+    def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
+        since = filters.get("since") or selectors.default_since()
+        found = selectors.certification_by_region(actor=actor, area=area, since=since)
+        return {
             "since": found.since,
             "today": found.today,
             "total": certification_row(found.total),
             "rows": [certification_row(row) for row in found.rows],
         }
-        return Response(self.OutputSerializer(data).data)
 
 
 class MonthRowSerializer(serializers.Serializer):
@@ -183,25 +206,25 @@ class MonthRowSerializer(serializers.Serializer):
     counter = serializers.IntegerField()
 
 
+class MonthsFilterSerializer(StatsApi.FilterSerializer):
+    months = serializers.IntegerField(min_value=1, max_value=36, required=False, help_text="default 12")
+
+
+class MonthlyStatsSerializer(StatsOutputSerializer):
+    rows = MonthRowSerializer(many=True)
+
+
+@stats_schema(MonthsFilterSerializer, MonthlyStatsSerializer)
 class CertificationMonthlyStatsApi(StatsApi):
     """Certifications recorded per month, by method (the trend line)."""
 
     csv_columns = ("month", "total", *selectors.METHODS)
     csv_name = "certification-monthly"
+    FilterSerializer = MonthsFilterSerializer
+    OutputSerializer = MonthlyStatsSerializer
 
-    class FilterSerializer(StatsApi.FilterSerializer):
-        months = serializers.IntegerField(min_value=1, max_value=36, required=False, help_text="default 12")
-
-    class OutputSerializer(serializers.Serializer):
-        region = AreaSerializer()
-        rows = MonthRowSerializer(many=True)
-
-    @extend_schema(parameters=[FilterSerializer, FORMAT], responses=stats_responses(OutputSerializer), tags=["stats"])
-    def get(self, request: Request, **_kwargs: Any) -> Response:
-        filters = self.filters(request)
-        area = self.area(request, filters)
-        months = selectors.certifications_by_month(actor=request.user, area=area, months=filters.get("months", 12))
-        return Response(self.OutputSerializer({"region": area_data(area), "rows": months}).data)
+    def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
+        return {"rows": selectors.certifications_by_month(actor=actor, area=area, months=filters.get("months", 12))}
 
 
 # --- monthly reports ---------------------------------------------------------------------------
@@ -221,37 +244,37 @@ class ReportRowSerializer(serializers.Serializer):
     state = serializers.CharField(help_text="a village's own state when the rows are villages; else empty")
 
 
+class PeriodFilterSerializer(StatsApi.FilterSerializer):
+    period = MonthField(required=False, help_text="YYYY-MM; default: last month")
+
+
+class ReportStatsSerializer(StatsOutputSerializer):
+    period = MonthField()
+    due_on = serializers.DateField()
+    total = ReportRowSerializer()
+    rows = ReportRowSerializer(many=True)
+
+
+@stats_schema(PeriodFilterSerializer, ReportStatsSerializer)
 class ReportStatsApi(StatsApi):
-    """Monthly report compliance by village (on time, late, missing; zero reports) for a month."""
+    """Monthly report compliance by village (on time, late, missing; zero reports) for a month.
+    Always counted live (``as_of`` null): the live query is fast."""
 
     csv_columns = ("code", "name", "villages", "on_time", "late", "missing", "not_due", "zero", "on_time_rate")
     csv_name = "reports"
+    FilterSerializer = PeriodFilterSerializer
+    OutputSerializer = ReportStatsSerializer
 
-    class FilterSerializer(StatsApi.FilterSerializer):
-        period = MonthField(required=False, help_text="YYYY-MM; default: last month")
-
-    class OutputSerializer(serializers.Serializer):
-        region = AreaSerializer()
-        period = MonthField()
-        due_on = serializers.DateField()
-        total = ReportRowSerializer()
-        rows = ReportRowSerializer(many=True)
-
-    @extend_schema(parameters=[FilterSerializer, FORMAT], responses=stats_responses(OutputSerializer), tags=["stats"])
-    def get(self, request: Request, **_kwargs: Any) -> Response:
-        filters = self.filters(request)
-        area = self.area(request, filters)
-        found = selectors.report_compliance(
-            actor=request.user, area=area, period=filters.get("period") or reporting_period_now()
-        )
-        data = {
-            "region": area_data(area),
+    def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
+        period = filters.get("period") or reporting_period_now()
+        found = selectors.report_compliance(actor=actor, area=area, period=period)
+        return {
+            "as_of": None,
             "period": found.period,
             "due_on": found.due_on,
             "total": {**asdict(found.total), "on_time_rate": found.total.on_time_rate},
             "rows": [{**asdict(row), "on_time_rate": row.on_time_rate} for row in found.rows],
         }
-        return Response(self.OutputSerializer(data).data)
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -268,26 +291,20 @@ class CaseRowSerializer(serializers.Serializer):
     past_deadline = serializers.IntegerField()
 
 
+class CaseStatsSerializer(StatsOutputSerializer):
+    rows = CaseRowSerializer(many=True)
+
+
+@stats_schema(StatsApi.FilterSerializer, CaseStatsSerializer)
 class CaseStatsApi(StatsApi):
     """Open cases (open or accepted, not yet decided) by category and age."""
 
     csv_columns = ("category", "label", "total", "age_0_7", "age_8_30", "age_31_90", "age_over_90", "past_deadline")
     csv_name = "cases"
+    OutputSerializer = CaseStatsSerializer
 
-    class OutputSerializer(serializers.Serializer):
-        region = AreaSerializer()
-        rows = CaseRowSerializer(many=True)
-
-    @extend_schema(
-        parameters=[StatsApi.FilterSerializer, FORMAT],
-        responses=stats_responses(OutputSerializer),
-        tags=["stats"],
-    )
-    def get(self, request: Request, **_kwargs: Any) -> Response:
-        filters = self.filters(request)
-        area = self.area(request, filters)
-        rows = selectors.open_cases(actor=request.user, area=area)
-        return Response(self.OutputSerializer({"region": area_data(area), "rows": rows}).data)
+    def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
+        return {"rows": selectors.open_cases(actor=actor, area=area)}
 
 
 # --- face certification ------------------------------------------------------------------------
@@ -316,6 +333,15 @@ def face_outcome_rows(found: selectors.FaceOutcomes) -> list[dict[str, Any]]:
     ]
 
 
+class FaceStatsSerializer(StatsOutputSerializer):
+    since = serializers.DateField()
+    submitted = serializers.IntegerField()
+    compared = serializers.IntegerField()
+    rows = OutcomeRowSerializer(many=True)
+    reasons = ReasonRowSerializer(many=True)
+
+
+@stats_schema(SinceFilterSerializer, FaceStatsSerializer)
 class FaceStatsApi(StatsApi):
     """Face certification outcomes: accept / review / reject rates of the compared photos, unusable
     photos and daily-limit refusals apart, and the top reasons photos were turned away."""
@@ -323,54 +349,35 @@ class FaceStatsApi(StatsApi):
     csv_columns = ("result", "count", "rate")
     csv_name = "facecheck"
     FilterSerializer = SinceFilterSerializer
+    OutputSerializer = FaceStatsSerializer
 
-    class OutputSerializer(serializers.Serializer):
-        region = AreaSerializer()
-        since = serializers.DateField()
-        submitted = serializers.IntegerField()
-        compared = serializers.IntegerField()
-        rows = OutcomeRowSerializer(many=True)
-        reasons = ReasonRowSerializer(many=True)
-
-    @extend_schema(
-        parameters=[SinceFilterSerializer, FORMAT],
-        responses=stats_responses(OutputSerializer),
-        tags=["stats"],
-    )
-    def get(self, request: Request, **_kwargs: Any) -> Response:
-        filters = self.filters(request)
-        area = self.area(request, filters)
-        found = selectors.face_outcomes(actor=request.user, area=area, since=filters.get("since") or default_since())
-        data = {
-            "region": area_data(area),
+    def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
+        since = filters.get("since") or selectors.default_since()
+        found = selectors.face_outcomes(actor=actor, area=area, since=since)
+        return {
             "since": found.since,
             "submitted": found.submitted,
             "compared": found.compared,
             "rows": face_outcome_rows(found),
             "reasons": found.reasons,
         }
-        return Response(self.OutputSerializer(data).data)
 
 
-class FaceReasonStatsApi(FaceStatsApi):
+class FaceReasonStatsSerializer(StatsOutputSerializer):
+    since = serializers.DateField()
+    rows = ReasonRowSerializer(many=True)
+
+
+@stats_schema(SinceFilterSerializer, FaceReasonStatsSerializer)
+class FaceReasonStatsApi(StatsApi):
     """The top reasons photos were turned away (rejected, replayed, unusable, over the daily limit)."""
 
     csv_columns = ("result", "reason", "label", "count")
     csv_name = "facecheck-reasons"
+    FilterSerializer = SinceFilterSerializer
+    OutputSerializer = FaceReasonStatsSerializer
 
-    class OutputSerializer(serializers.Serializer):
-        region = AreaSerializer()
-        since = serializers.DateField()
-        rows = ReasonRowSerializer(many=True)
-
-    @extend_schema(
-        parameters=[SinceFilterSerializer, FORMAT],
-        responses=stats_responses(OutputSerializer),
-        tags=["stats"],
-    )
-    def get(self, request: Request, **_kwargs: Any) -> Response:
-        filters = self.filters(request)
-        area = self.area(request, filters)
-        found = selectors.face_outcomes(actor=request.user, area=area, since=filters.get("since") or default_since())
-        data = {"region": area_data(area), "since": found.since, "rows": found.reasons}
-        return Response(self.OutputSerializer(data).data)
+    def figures(self, *, actor: User, area: selectors.Area, filters: dict[str, Any]) -> dict[str, Any]:
+        since = filters.get("since") or selectors.default_since()
+        found = selectors.face_outcomes(actor=actor, area=area, since=since)
+        return {"since": found.since, "rows": found.reasons}

@@ -1,6 +1,14 @@
 """The dashboard's figures. Every one is scoped to the staff member's region subtree
-(``Capability.CASEWORK``) and to the region being looked at (a division-code prefix), and each is
-one grouped query, so it stays fast on a province's millions of pensioners (docs/dashboard.md).
+(``Capability.CASEWORK``) and to the region being looked at (a division-code prefix).
+
+Two ways to the same figures (docs/dashboard.md):
+- ``*_live`` functions count the live tables in one or two grouped queries: exact to the moment,
+  but a join through every pensioner of the area (seconds for a province of millions);
+- the served functions (same names without ``_live``) sum the summary tables of ``dashboard.models``
+  as of their last refresh (``figures_as_of``), a few hundred thousand rows at most. Before the
+  first refresh they answer live. Periods start on the first of a month (``since`` is rounded
+  down), the grain of the summaries, so both ways give equal figures (tests hold them equal).
+Report compliance has no summary: its live query is already fast (two grouped queries).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +30,13 @@ from backend.api.errors import NotFoundError
 from casework.models import OPEN_STATUSES, Case, MonthlyReport
 from casework.rules import month_add, month_start, monthly_report_due_on
 from casework.selectors import ReportState
+from dashboard.models import (
+    CertificationMonthSummary,
+    FaceAttemptSummary,
+    LatestCertificationSummary,
+    OpenCaseSummary,
+    SummaryRefresh,
+)
 from facecheck.models import FaceAttempt
 from selfservice.models import Certification
 
@@ -119,6 +134,46 @@ def _in_area(queryset: QuerySet[_M], *, actor: User, area: Area, path: str) -> Q
     return queryset
 
 
+def _summary_in_area(queryset: QuerySet[_M], *, actor: User, area: Area) -> QuerySet[_M]:
+    """Summary rows (one region each) scoped for case work and narrowed to the area: the same
+    people as ``_in_area`` on the live tables (case work reaches staff's region subtree only)."""
+    queryset = queryset.filter(region_scope_q(actor=actor, capability=Capability.CASEWORK, path="region"))
+    if area.prefix:
+        queryset = queryset.filter(region__code__startswith=area.prefix)
+    return queryset
+
+
+def _yyyymm(day: datetime.date) -> int:
+    """A month as the summaries store it."""
+    return day.year * 100 + day.month
+
+
+def _zeros(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``Sum`` over no row is None; a count of nothing is 0."""
+    return {key: {name: value or 0 for name, value in row.items()} for key, row in found.items()}
+
+
+def summary_state() -> SummaryRefresh | None:
+    """The last refresh of the summary tables; None before the first (figures are then live)."""
+    return SummaryRefresh.objects.filter(pk=1).first()
+
+
+def figures_as_of() -> datetime.datetime | None:
+    """When the served figures were counted; None when they are live."""
+    state = summary_state()
+    return state.refreshed_at if state else None
+
+
+def period_start(since: datetime.date) -> datetime.date:
+    """A period's start as the dashboard counts it: the first of ``since``'s month."""
+    return month_start(since)
+
+
+def default_since(today: datetime.date | None = None) -> datetime.date:
+    """The default period: from the first of the month a year back (a whole certification cycle)."""
+    return period_start(month_add(today or timezone.localdate(), -12))
+
+
 @dataclass
 class RegionRow:
     """One child region's line; ``name`` is the code itself for pensioners outside every child."""
@@ -172,7 +227,20 @@ class CertificationTable:
     total: CertificationRow
 
 
-def certification_by_region(
+def _certification_table(
+    area: Area, found: dict[str, dict[str, Any]], since: datetime.date, today: datetime.date
+) -> CertificationTable:
+    rows = []
+    for prefix in sorted(set(area.children) | set(found)):
+        row = CertificationRow(**vars(RegionRow.of(area, prefix)), **found.get(prefix, {}))
+        rows.append(row)
+    total = CertificationRow(code=area.code, name=area.region.name if area.region else "", level=None)
+    for row in rows:
+        total.add(row)
+    return CertificationTable(since=since, today=today, rows=rows, total=total)
+
+
+def certification_by_region_live(
     *, actor: User, area: Area, since: datetime.date, today: datetime.date | None = None
 ) -> CertificationTable:
     """Per child region: who has to certify, who did since ``since`` (by the method of their latest
@@ -204,15 +272,35 @@ def certification_by_region(
             suspended=Count("pk", filter=Q(benefit_status=status.SUSPENDED)),
         )
     )
-    found = _rows_by(grouped, "child")
-    rows = []
-    for prefix in sorted(set(area.children) | set(found)):
-        row = CertificationRow(**vars(RegionRow.of(area, prefix)), **found.get(prefix, {}))
-        rows.append(row)
-    total = CertificationRow(code=area.code, name=area.region.name if area.region else "", level=None)
-    for row in rows:
-        total.add(row)
-    return CertificationTable(since=since, today=today, rows=rows, total=total)
+    return _certification_table(area, _rows_by(grouped, "child"), since, today)
+
+
+def certification_by_region(
+    *, actor: User, area: Area, since: datetime.date, today: datetime.date | None = None
+) -> CertificationTable:
+    """``certification_by_region_live``'s figures for the period from the first of ``since``'s
+    month, from the summary tables as of their last refresh (due soon and overdue are the states
+    of the refresh's day, which the table's ``today`` then says)."""
+    since = period_start(since)
+    state = summary_state()
+    if state is None:
+        return certification_by_region_live(actor=actor, area=area, since=since, today=today)
+    certified = Q(month__gte=_yyyymm(since))
+    grouped = (
+        _summary_in_area(LatestCertificationSummary.objects.all(), actor=actor, area=area)
+        .order_by()
+        .annotate(child=Substr("region__code", 1, area.child_length))
+        .values("child")
+        .annotate(
+            population=Sum("people"),
+            certified=Sum("people", filter=certified),
+            **{m: Sum("people", filter=certified & Q(method=m)) for m in METHODS},
+            due_soon=Sum("due_soon"),
+            overdue=Sum("overdue"),
+            suspended=Sum("people", filter=Q(benefit_status=Pensioner.BenefitStatus.SUSPENDED)),
+        )
+    )
+    return _certification_table(area, _zeros(_rows_by(grouped, "child")), since, state.today)
 
 
 @dataclass
@@ -226,7 +314,18 @@ class MonthRow:
     counter: int = 0
 
 
-def certifications_by_month(
+def _month_rows(first: datetime.date, months: int, counts: Iterable[tuple[datetime.date, str, int]]) -> list[MonthRow]:
+    rows = {month_add(first, n): MonthRow(month=month_add(first, n)) for n in range(months)}
+    for month, method, n in counts:
+        row = rows.get(month)
+        if row is None:  # certified in the future: not a trend
+            continue
+        setattr(row, method, getattr(row, method) + n)
+        row.total += n
+    return list(rows.values())
+
+
+def certifications_by_month_live(
     *, actor: User, area: Area, months: int = 12, today: datetime.date | None = None
 ) -> list[MonthRow]:
     """Certifications recorded per calendar month (every one, by method), the last ``months`` months
@@ -239,16 +338,31 @@ def certifications_by_month(
     grouped = (
         queryset.order_by().annotate(month=TruncMonth("certified_at")).values("month", "method").annotate(n=Count("pk"))
     )
-    rows = {month_add(first, n): MonthRow(month=month_add(first, n)) for n in range(months)}
+    counts = []
     for item in grouped:
         month = item["month"]
         month = month_start(month.date() if isinstance(month, datetime.datetime) else month)
-        row = rows.get(month)
-        if row is None:  # certified in the future: not a trend
-            continue
-        setattr(row, item["method"], getattr(row, item["method"]) + item["n"])
-        row.total += item["n"]
-    return list(rows.values())
+        counts.append((month, str(item["method"]), int(item["n"])))
+    return _month_rows(first, months, counts)
+
+
+def certifications_by_month(
+    *, actor: User, area: Area, months: int = 12, today: datetime.date | None = None
+) -> list[MonthRow]:
+    """``certifications_by_month_live``'s figures from the summary tables as of their last refresh."""
+    if summary_state() is None:
+        return certifications_by_month_live(actor=actor, area=area, months=months, today=today)
+    first = month_add(today or timezone.localdate(), -(months - 1))
+    grouped = (
+        _summary_in_area(CertificationMonthSummary.objects.all(), actor=actor, area=area)
+        .filter(month__gte=_yyyymm(first))
+        .order_by()
+        .values_list("month", "method")
+        .annotate(n=Sum("certifications"))
+    )
+    return _month_rows(
+        first, months, ((datetime.date(month // 100, month % 100, 1), method, n) for month, method, n in grouped)
+    )
 
 
 # --- Monthly report compliance by village ------------------------------------------------------
@@ -348,7 +462,11 @@ class CaseRow:
     past_deadline: int = 0
 
 
-def open_cases(*, actor: User, area: Area, today: datetime.date | None = None) -> list[CaseRow]:
+def _case_rows(found: dict[str, dict[str, Any]]) -> list[CaseRow]:
+    return [CaseRow(category=value, label=str(label), **found.get(value, {})) for value, label in Case.Category.choices]
+
+
+def open_cases_live(*, actor: User, area: Area, today: datetime.date | None = None) -> list[CaseRow]:
     """Open (not yet decided) cases per category, by days since they were opened; every category,
     in the model's order, so the table and its CSV keep one shape."""
     today = today or timezone.localdate()
@@ -365,8 +483,28 @@ def open_cases(*, actor: User, area: Area, today: datetime.date | None = None) -
         .values("category")
         .annotate(total=Count("pk"), past_deadline=Count("pk", filter=Q(deadline__lt=today)), **buckets)
     )
-    found = _rows_by(grouped, "category")
-    return [CaseRow(category=value, label=str(label), **found.get(value, {})) for value, label in Case.Category.choices]
+    return _case_rows(_rows_by(grouped, "category"))
+
+
+def open_cases(*, actor: User, area: Area, today: datetime.date | None = None) -> list[CaseRow]:
+    """``open_cases_live``'s figures from the summary tables as of their last refresh (ages and
+    deadlines counted for ``today``: the summary keeps the day each case was opened)."""
+    if summary_state() is None:
+        return open_cases_live(actor=actor, area=area, today=today)
+    today = today or timezone.localdate()
+    buckets = {}
+    for name, low, high in AGE_BUCKETS:
+        condition = Q(opened_on__lt=today - datetime.timedelta(days=low - 1))
+        if high is not None:
+            condition &= Q(opened_on__gte=today - datetime.timedelta(days=high))
+        buckets[name] = Sum("cases", filter=condition)
+    grouped = (
+        _summary_in_area(OpenCaseSummary.objects.all(), actor=actor, area=area)
+        .order_by()
+        .values("category")
+        .annotate(total=Sum("cases"), past_deadline=Sum("cases", filter=Q(deadline__lt=today)), **buckets)
+    )
+    return _case_rows(_zeros(_rows_by(grouped, "category")))
 
 
 # --- Face certification outcomes and refusal reasons -------------------------------------------
@@ -440,21 +578,10 @@ class FaceOutcomes:
         return self._rate(self.rejected)
 
 
-def face_outcomes(*, actor: User, area: Area, since: datetime.date, top: int = 8) -> FaceOutcomes:
-    """Face attempts since ``since``: accept / review / reject shares of the compared photos, and the
-    most frequent reasons a photo was turned away (two grouped queries)."""
-    queryset = _in_area(FaceAttempt.objects.all(), actor=actor, area=area, path="pensioner").filter(
-        created_at__gte=_local_start(since)
-    )
-    counts = dict(queryset.order_by().values_list("result").annotate(n=Count("pk")))
+def _face_outcomes(
+    since: datetime.date, counts: Mapping[str, int], reasons: Iterable[Mapping[str, Any]]
+) -> FaceOutcomes:
     result = FaceAttempt.Result
-    reasons = (
-        queryset.filter(result__in=REFUSALS)
-        .order_by()
-        .values("result", "reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "result", "reason")[:top]
-    )
     return FaceOutcomes(
         since=since,
         submitted=sum(counts.values()),
@@ -474,3 +601,40 @@ def face_outcomes(*, actor: User, area: Area, since: datetime.date, top: int = 8
             for row in reasons
         ],
     )
+
+
+def face_outcomes_live(*, actor: User, area: Area, since: datetime.date, top: int = 8) -> FaceOutcomes:
+    """Face attempts since ``since``: accept / review / reject shares of the compared photos, and the
+    most frequent reasons a photo was turned away (two grouped queries)."""
+    queryset = _in_area(FaceAttempt.objects.all(), actor=actor, area=area, path="pensioner").filter(
+        created_at__gte=_local_start(since)
+    )
+    counts = dict(queryset.order_by().values_list("result").annotate(n=Count("pk")))
+    reasons = (
+        queryset.filter(result__in=REFUSALS)
+        .order_by()
+        .values("result", "reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "result", "reason")[:top]
+    )
+    return _face_outcomes(since, counts, reasons)
+
+
+def face_outcomes(*, actor: User, area: Area, since: datetime.date, top: int = 8) -> FaceOutcomes:
+    """``face_outcomes_live``'s figures for the period from the first of ``since``'s month, from the
+    summary tables as of their last refresh."""
+    since = period_start(since)
+    if summary_state() is None:
+        return face_outcomes_live(actor=actor, area=area, since=since, top=top)
+    queryset = _summary_in_area(FaceAttemptSummary.objects.all(), actor=actor, area=area).filter(
+        month__gte=_yyyymm(since)
+    )
+    counts = dict(queryset.order_by().values_list("result").annotate(n=Sum("attempts")))
+    reasons = (
+        queryset.filter(result__in=REFUSALS)
+        .order_by()
+        .values("result", "reason")
+        .annotate(n=Sum("attempts"))
+        .order_by("-n", "result", "reason")[:top]
+    )
+    return _face_outcomes(since, counts, reasons)

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Region
 from backend.api.errors import NotFoundError
-from backend.dates import add_months
 from casework.selectors import reporting_period_now
 from dashboard import selectors
 
@@ -89,7 +88,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET or None)
     choices = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
-    since = choices.get("since") or add_months(today, -12)
+    since = selectors.period_start(choices.get("since") or selectors.default_since(today))
     period_text = choices.get("period")
     period = (
         datetime.date(int(period_text[:4]), int(period_text[5:]), 1) if period_text else reporting_period_now(today)
@@ -99,6 +98,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     except NotFoundError:
         raise Http404 from None
     actor = request.user
+    as_of = selectors.figures_as_of()
     certification = selectors.certification_by_region(actor=actor, area=area, since=since, today=today)
     months = selectors.certifications_by_month(actor=actor, area=area, months=12, today=today)
     reports = selectors.report_compliance(actor=actor, area=area, period=period, today=today)
@@ -133,6 +133,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "since": since,
         "today": today,
+        "as_of": timezone.localtime(as_of) if as_of else None,
+        "as_of_today": as_of is not None and timezone.localdate(as_of) == today,
         "period": period,
         "certification": certification,
         "methods": methods,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from backend.dates import add_months
 from dashboard import selectors
+from dashboard.services import summaries_refresh
 from tests.conftest import client_for
 from tests.dashboard import data
 from tests.factories import PensionerFactory, pensioner_user
@@ -57,9 +59,31 @@ def test_certification_answers_the_selectors_figures(county, staff_client):
 
 
 def test_certification_since_narrows_the_period(county, staff_client):
-    since = (timezone.localdate() - timezone.timedelta(days=20)).isoformat()
-    body = staff_client.get("/api/v1/stats/certification", {"since": since}).json()
-    assert body["total"]["certified"] == 2
+    since = timezone.localdate() - timezone.timedelta(days=20)
+    body = staff_client.get("/api/v1/stats/certification", {"since": since.isoformat()}).json()
+    start = since.replace(day=1)  # a period starts on the first of its month
+    assert body["since"] == start.isoformat()
+    days_ago = (10, 40, 400, 100, 5)  # the county's certifications (tests/dashboard/data.py)
+    assert body["total"]["certified"] == sum(1 for d in days_ago if county.today - timezone.timedelta(days=d) >= start)
+
+
+@pytest.mark.parametrize("endpoint", ["certification", "certification/monthly", "cases", "facecheck"])
+def test_figures_say_when_they_were_counted(county, staff_client, endpoint):
+    assert staff_client.get(f"/api/v1/stats/{endpoint}").json()["as_of"] is None  # live before any refresh
+    state = summaries_refresh()
+    body = staff_client.get(f"/api/v1/stats/{endpoint}").json()
+    assert datetime.datetime.fromisoformat(body["as_of"]) == state.refreshed_at
+
+
+def test_report_compliance_is_always_live(county, staff_client):
+    summaries_refresh()
+    assert staff_client.get("/api/v1/stats/reports").json()["as_of"] is None
+
+
+def test_after_a_refresh_the_api_answers_the_summarys_figures(county, staff_client):
+    summaries_refresh()
+    data.person(county.villages[data.VILLAGE_A1])  # after the refresh: not yet counted
+    assert staff_client.get("/api/v1/stats/certification").json()["total"]["population"] == 8
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

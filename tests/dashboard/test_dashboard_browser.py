@@ -12,9 +12,9 @@ import os
 import pytest
 from django.utils import timezone
 
-from backend.dates import add_months
 from casework.rules import month_add
 from dashboard import selectors
+from dashboard.services import summaries_refresh
 from tests.dashboard import data
 from tests.selfservice.test_web_client import (  # noqa: F401 - fixtures shared with the mobile client's tests
     SCREENS,
@@ -44,6 +44,7 @@ def county() -> data.County:
     data.attempt(people[1], "review", "grey_zone")
     data.attempt(people[1], "refused", "face_blurred")
     data.attempt(people[2], "rejected")
+    summaries_refresh()  # the page serves the summary tables' figures
     return county
 
 
@@ -82,10 +83,11 @@ def test_staff_log_in_and_see_charts_whose_figures_are_the_selectors(page, count
     box = page.locator("svg[data-chart=bar]").first.bounding_box()
     assert box and box["width"] > 50 and box["height"] > 5
 
+    # The page reads the summary tables; the figures must be those of a direct (live) count.
+    assert page.locator("[data-as-of]").get_attribute("data-as-of")
     area = selectors.dashboard_area(actor=county.staff)
-    table = selectors.certification_by_region(
-        actor=county.staff, area=area, since=add_months(timezone.localdate(), -12)
-    )
+    since = selectors.default_since()
+    table = selectors.certification_by_region_live(actor=county.staff, area=area, since=since)
     for name in ("population", "certified", "due_soon", "overdue", "suspended"):
         assert figure(page, f".figures [data-figure={name}]") == str(getattr(table.total, name))
     for row in table.rows:
@@ -98,9 +100,9 @@ def test_staff_log_in_and_see_charts_whose_figures_are_the_selectors(page, count
         line = f"[data-table=reports] tr[data-code='{row.code}']"
         assert figure(page, f"{line} [data-figure=on_time]") == str(row.on_time)
         assert figure(page, f"{line} [data-figure=zero]") == str(row.zero)
-    face = selectors.face_outcomes(actor=county.staff, area=area, since=add_months(timezone.localdate(), -12))
+    face = selectors.face_outcomes_live(actor=county.staff, area=area, since=since)
     assert figure(page, "[data-table=face] tr[data-result=accepted] [data-figure=rate]") == f"{face.accept_rate}%"
-    for case in selectors.open_cases(actor=county.staff, area=area):
+    for case in selectors.open_cases_live(actor=county.staff, area=area):
         assert figure(page, f"tr[data-category={case.category}] [data-figure=total]") == str(case.total)
 
     if os.environ.get("M_SCREENSHOTS"):

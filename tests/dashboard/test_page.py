@@ -76,3 +76,19 @@ def test_every_asset_is_local_and_no_script_runs(staff_browser):
 def test_csv_links_carry_the_area_and_period(staff_browser):
     html = staff_browser.get(URL, {"region": data.TOWNSHIP_A}).content.decode()
     assert f"/api/v1/stats/certification.csv?region={data.TOWNSHIP_A}&amp;since=" in html
+
+
+def test_before_any_refresh_the_page_says_its_figures_are_live(staff_browser):
+    html = staff_browser.get(URL).content.decode()
+    assert 'data-as-of=""' in html
+    assert "数据为实时统计" in html
+
+
+def test_after_a_refresh_the_page_says_as_of_when(staff_browser):
+    from django.utils import timezone
+
+    from dashboard.services import summaries_refresh
+
+    state = summaries_refresh()
+    html = staff_browser.get(URL).content.decode()
+    assert f"数据统计截至{timezone.localtime(state.refreshed_at):%H:%M}" in html

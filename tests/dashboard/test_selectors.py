@@ -29,8 +29,9 @@ def area(county: data.County, code: str | None = None) -> selectors.Area:
 
 
 def table(county: data.County, code: str | None = None, months: int = 12) -> selectors.CertificationTable:
+    """The definitions, counted live to the day (the served figures equal them: test_summaries)."""
     since = add_months(county.today, -months)
-    return selectors.certification_by_region(actor=county.staff, area=area(county, code), since=since)
+    return selectors.certification_by_region_live(actor=county.staff, area=area(county, code), since=since)
 
 
 # -- area ------------------------------------------------------------------------------------------
@@ -108,7 +109,7 @@ def test_a_child_region_with_nobody_shows_with_zeros(county):
 def test_staff_of_a_township_see_only_that_township(county):
     township_staff = staff(Role.REVIEWER, region_code=data.TOWNSHIP_B)
     found = selectors.dashboard_area(actor=township_staff)
-    total = selectors.certification_by_region(
+    total = selectors.certification_by_region_live(
         actor=township_staff, area=found, since=add_months(county.today, -12)
     ).total
     assert total.population == 2
