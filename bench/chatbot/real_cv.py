@@ -35,6 +35,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -61,7 +62,7 @@ def folds_for(rows: list[dict], seed: int, k: int) -> list[int]:
     return fold
 
 
-def summarise(gold: list[str], predicted: list[str], confidence: list[float]) -> dict[str, object]:
+def summarise(gold: list[str], predicted: list[str], confidence: list[float]) -> dict[str, Any]:
     support = Counter(gold)
     recall = {i: sum(g == p == i for g, p in zip(gold, predicted, strict=True)) / n for i, n in support.items()}
     return {
@@ -106,14 +107,14 @@ def run(mode: str, rows: list[dict], folds: int, repeats: int, config) -> None: 
             results.append(summarise([r["intent"] for r in rows], predicted, confidence))
     support = Counter(r["intent"] for r in rows)
     print(f"mode {mode}: {len(rows)} items, {len(results)} repeat(s), {time.perf_counter() - started:.0f} s")
-    print(f"  accuracy: {spread([r['accuracy'] for r in results])}")  # type: ignore[misc]
-    print(f"  below threshold {THRESHOLD}: {spread([r['below'] for r in results])}")  # type: ignore[misc]
+    print(f"  accuracy: {spread([r['accuracy'] for r in results])}")
+    print(f"  below threshold {THRESHOLD}: {spread([r['below'] for r in results])}")
     for intent, n in support.most_common():
-        values = [r["recall"][intent] for r in results]  # type: ignore[index]
+        values = [r["recall"][intent] for r in results]
         print(f"  recall {intent:<15} ({n:>2}): {spread(values)}")
     confusions: Counter = Counter()
     for r in results:
-        confusions.update(r["confusions"])  # type: ignore[arg-type]
+        confusions.update(r["confusions"])
     top = ", ".join(f"{g}→{p} {c / len(results):.1f}" for (g, p), c in confusions.most_common(8))
     print(f"  confusions (mean per repeat): {top}", flush=True)
 
@@ -129,7 +130,7 @@ def main() -> None:
 
     from chatbot.nlu.classifier import ModelConfig
 
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     for spec in args.set:
         name, _, raw = spec.partition("=")
         overrides[name] = None if raw == "None" else float(raw)
