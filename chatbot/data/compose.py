@@ -414,6 +414,261 @@ STANDALONE: list[tuple[str, str]] = [
 ]
 
 
+# Slot grammars for the intents real questions confuse with "how to certify": each need is said
+# with the words that also mean how-to (怎么/怎么办/在哪/认证), so the model has to learn that the
+# stopped payment, the relative, the failing scan or the deadline decides the intent, wherever it
+# sits in the sentence. A fixed number of combinations is drawn per intent (deterministic).
+WHO = ["我爸", "我妈", "父母", "家里老人", "老人", "我奶奶", "我爷爷", "岳母", "公公", "老伴", "婆婆", "姥姥", "老父亲"]
+WHY = [
+    "不会用智能手机",
+    "卧床好几年了",
+    "眼睛看不清",
+    "住在养老院",
+    "瘫痪在床",
+    "不识字",
+    "没有智能手机",
+    "有点老年痴呆",
+    "腿脚不好出不了门",
+    "耳朵背听不清",
+]
+ASK = ["怎么弄", "怎么办", "可以吗", "行不行", "怎么操作", "要准备什么", "有什么办法", "咋整", "", "？"]
+GRAMMAR: dict[str, tuple[list[str], dict[str, list[str]], int]] = {
+    "proxy_certify": (
+        [
+            "我想帮{who}做养老金认证，{ask}",
+            "{who}{why}，我能不能替{him}认证",
+            "{who}{why}，子女怎么帮{him}认证{ask}",
+            "{who}{why}，我{verb}{him}在我手机上刷脸{ask}",
+            "能用我的手机给{who}认证吗",
+            "怎么{verb}{who}做资格认证",
+            "{who}的认证我来{do}，{ask}",
+            "{verb}{who}刷脸认证",
+            "儿女{verb}{who}认证养老金{ask}",
+            "我在外地，{who}{why}，今年的认证我远程{verb}{him}弄{ask}",
+            "家属代{who}认证需要{who}本人在旁边吗",
+            "{who}{why}，认证只能{who}自己来吗，我{verb}{him}行不行",
+            "{who}{why}，{his}养老金认证{ask2}",
+            "{who}{why}，今年的资格认证{ask2}",
+            "{who}{why}，自己弄不了认证，{ask2}",
+        ],
+        {
+            "verb": ["帮", "替", "代", "给"],
+            "him": ["他", "她", "老人"],
+            "his": ["他的", "她的", "老人的", ""],
+            "do": ["弄", "办", "操作"],
+            "ask2": ["怎么弄", "怎么认证", "咋办", "家里人怎么办", "该怎么办", "有什么办法"],
+        },
+        150,
+    ),
+    "suspended": (
+        [
+            "{whose}{pay}{state}，{sask}",
+            "{sask2}{pay}{state}",
+            "{pay}{state}，是不是没认证的原因，{sask}",
+            "认证的时候提示“{prompt}”，{sask}",
+            "提示{prompt}，{sask}",
+            "{whose}{pay}{state}，补了认证以后{back}",
+            "{pay}{state}，现在去认证{back}",
+            "忘了认证，{pay}{state}，{sask}",
+            "{head}",
+            "{whose}{pay}{state}{sask}",
+        ],
+        {
+            "whose": ["", "我的", "我爸的", "我妈的", "老人的", "家里老人的"],
+            "pay": ["养老金", "退休金", "退休工资", "养老钱", "待遇", "卡里的钱", "社保的钱"],
+            "state": [
+                "停发了",
+                "被停了",
+                "暂停发放",
+                "这个月没到账",
+                "两个月没发了",
+                "断了",
+                "突然停了",
+                "被冻结了",
+                "一直没到卡上",
+                "不发了",
+                "没有按时到账",
+            ],
+            "sask": [
+                "怎么恢复",
+                "怎么办",
+                "怎么才能恢复发放",
+                "还能补发吗",
+                "要去哪里办",
+                "是什么原因",
+                "去哪里问",
+                "要怎么认证才能恢复",
+                "咋整",
+                "找谁",
+            ],
+            "prompt": [
+                "待遇已暂停",
+                "暂停待遇状态不能认证",
+                "该人员处于停发状态",
+                "待遇状态异常",
+                "待遇暂停，请到经办机构办理",
+            ],
+            "sask2": ["请问", "为什么", "急！", "求助：", "咨询一下，"],
+            "back": ["停的钱能补回来吗", "会补发吗", "多久恢复", "之前的钱还给不给"],
+            "head": [
+                "养老金停发怎么恢复",
+                "退休金暂停后补发流程",
+                "养老金未到账原因",
+                "养老金被停了怎么办",
+                "未认证被暂停 恢复待遇",
+                "停发养老金 补认证 补发",
+            ],
+        },
+        150,
+    ),
+    "face_failed": (
+        [
+            "{act}{fail}，{fask}",
+            "{who}{act}{fail}{fask}",
+            "认证时{act}{fail}",
+            "提示“{prompt}”，{fask}",
+            "{act}的时候显示{prompt}，{fask}",
+            "用{app}认证，{act}{fail}，{fask}",
+            "{who}脸上{face}，{act}{fail}",
+            "{act}{fail}，是不是要去社保局{fask}",
+            "{card}{cardfail}，{fask}",
+            "认证前要先{card}，可是{cardfail}",
+        ],
+        {
+            "act": ["刷脸", "人脸识别", "人脸认证", "扫脸", "活体检测", "认证刷脸", "拍照比对"],
+            "fail": [
+                "一直失败",
+                "老是不通过",
+                "总说不是本人",
+                "过不去",
+                "通不过",
+                "没反应",
+                "一直转圈",
+                "失败了十几次",
+                "提示比对不成功",
+            ],
+            "fask": ["怎么办", "什么原因", "怎么解决", "还有别的办法吗", "咋整", "", "急"],
+            "prompt": [
+                "人脸与身份不匹配",
+                "认证不通过",
+                "身份信息不一致",
+                "请确认是本人操作",
+                "活体检测未通过",
+                "照片质量不合格",
+                "实名认证失败",
+                "人像比对失败",
+            ],
+            "app": ["掌上12333", "电子社保卡", "支付宝", "微信", "当地的社保APP"],
+            "face": ["皱纹多", "有疤", "做过手术", "长了老年斑"],
+            "card": ["电子社保卡", "申领电子社保卡", "激活电子社保卡", "实名认证", "注册账号"],
+            "cardfail": ["一直不成功", "提示信息不匹配", "提示人脸与身份不符", "领不了", "过不去", "提示不是本人"],
+            "who": ["我爸", "我妈", "老人", "我", "老伴"],
+        },
+        120,
+    ),
+    "next_due": (
+        [
+            "{topic}{dq}",
+            "{rumor}{when}{notdo}就{stop}，{true}",
+            "{rumor}{when}{notdo}{stop}，{true}，到底什么时候认证",
+            "{when}{notdo}真的会{stop}吗",
+            "上次认证是{last}，{dq2}",
+        ],
+        {
+            "topic": ["养老金认证", "资格认证", "社保认证", "退休人员认证", "领取待遇资格认证"],
+            "dq": [
+                "多久一次",
+                "一年几次",
+                "有效期多长",
+                "什么时候到期",
+                "每年几月份",
+                "有没有时间限制",
+                "截止到哪天",
+                "是不是只能年底做",
+                "时间规定",
+                "周期是多长",
+            ],
+            "rumor": ["听说", "网上说", "群里说", "有人说", "这条消息说", "邻居说", "朋友圈传"],
+            "when": ["这个月", "年底前", "12月", "6月底前", "下个月", "月底前", "每年固定月份"],
+            "notdo": ["不认证", "没认证", "不做认证", "不去认证"],
+            "stop": ["停发", "停发退休工资", "停钱", "停养老金"],
+            "true": ["是真的吗", "真的假的", "靠谱吗", "是不是这样", "有这个规定吗"],
+            "last": ["去年三月", "前年冬天", "去年国庆前后", "记不清了"],
+            "dq2": ["下次什么时候", "什么时候到期", "今年还要不要认证", "还有多久到期"],
+        },
+        90,
+    ),
+    "other": (
+        [
+            "{already}，为什么还要{cert}",
+            "为啥{cert}，{complain}",
+            "{warn}{scamtopic}",
+            "{scamtopic}，{warn2}",
+            "{amount}",
+            "{fwd}{when2}{notdo2}的{stop2}！{spread}",
+            "{fwd}退休人员{when2}前必须{where2}认证，{notdo2}的{stop2}，{spread}",
+        ],
+        {
+            "already": ["明明退休了", "我都退休十年了", "钱每个月都按时到账", "人好好的活着"],
+            "cert": ["认证", "年年认证", "每年证明自己活着", "搞资格认证"],
+            "complain": ["太麻烦了", "有必要吗", "意义在哪", "就不能取消吗"],
+            "warn": ["警惕！", "注意：", "提醒老人：", "小心！", ""],
+            "scamtopic": [
+                "冒充社保局打电话让老人认证",
+                "养老金认证诈骗新套路",
+                "假冒12333短信骗取验证码",
+                "所谓养老补贴待领取的短信是骗局",
+                "认证要收费是假的",
+                "有人上门说代办认证收钱",
+            ],
+            "warn2": ["千万别信", "别点链接", "已经有人被骗", "转给家里老人看"],
+            "fwd": ["紧急通知：", "转发：", "扩散！", "重要提醒：", "【通知】", ""],
+            "when2": ["本月底", "12月31日", "年底", "下周五", "6月底"],
+            "notdo2": ["没认证", "不认证", "未认证", "逾期未认证"],
+            "stop2": ["一律停发养老金", "永久停发", "取消待遇", "停发退休工资"],
+            "where2": ["到社区", "到指定地点", "本人到现场", "在手机上"],
+            "spread": ["请相互转告", "家里有老人的快转", "转给身边的老人", "看到的都转一下"],
+            "amount": [
+                "养老金今年能涨多少",
+                "退休金是怎么算出来的",
+                "养老金每月几号发",
+                "个人账户的钱能取出来吗",
+                "退休后医保还要交吗",
+                "养老金调整最新消息",
+                "丢了社保卡怎么补",
+                "高龄津贴怎么领",
+            ],
+        },
+        90,
+    ),
+}
+
+
+def _fill(template: str, slots: dict[str, list[str]], rng: random.Random) -> str:
+    chosen: dict[str, str] = {}  # a slot said twice in one template is the same word (the same person)
+
+    def pick(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in chosen:
+            chosen[name] = rng.choice(slots.get(name) or {"who": WHO, "why": WHY, "ask": ASK}[name])
+        return chosen[name]
+
+    return re.sub(r"\{(\w+)\}", pick, template)
+
+
+def _grammar_rows(rng: random.Random) -> list[dict[str, str]]:
+    rows = []
+    for intent, (templates, slots, count) in GRAMMAR.items():
+        for i in range(count):
+            text = _fill(templates[i % len(templates)], slots, rng).replace("，，", "，").rstrip("，")
+            if i % 3 == 1:  # the same need at the end of a story, as long posts put it
+                text = f"{rng.choice(OPENINGS)}{text}"
+            elif i % 5 == 2:  # with a closing, and without punctuation (typed on a phone)
+                text = re.sub(r"[，。？“”]", " ", text + rng.choice(CLOSINGS)).strip()
+            rows.append({"text": text, "intent": intent})
+    return rows
+
+
 def _shapes(intent: str, need: str, rng: random.Random) -> list[str]:
     bare = need.rstrip("？?。!！")
     texts = [need, bare]  # with and without the question mark (search style)
@@ -441,6 +696,7 @@ def compose() -> list[dict[str, str]]:
                 text = frame.format(x=topic, place=rng.choice(PLACES), year=rng.choice(["2024", "2025", "2026"]))
                 rows.append({"text": text, "intent": intent})
     rows += [{"text": t, "intent": i} for t, i in STANDALONE]
+    rows += _grammar_rows(rng)
     seen: set[str] = set()
     unique = []
     for row in rows:
