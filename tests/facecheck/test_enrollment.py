@@ -190,7 +190,8 @@ def test_different_faces_open_no_duplicate_case(engine, lfw):
 
 
 def test_scheduled_scan_finds_duplicates_once(engine, lfw, monkeypatch):
-    monkeypatch.setattr(services, "face_duplicates_check", lambda **kwargs: [])  # as if enrolled before the check
+    # as if enrolled before the check
+    monkeypatch.setattr(services.enrollment, "face_duplicates_check", lambda **kwargs: [])
     first, second = PensionerFactory(), PensionerFactory()
     services.face_template_enroll(pensioner=first, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
     services.face_template_enroll(pensioner=second, image=_photo("Colin_Powell_0198.jpg"), enrolled_by=None)
