@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import numpy.typing as npt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,10 @@ def face_duplicates_check(*, template: FaceTemplate, engine: FaceEngine | None =
         other = FaceTemplate.objects.filter(pk=match.template_id, is_active=True).first()
         if other is None:  # retired since the index was synchronised
             continue
-        finding = _duplicate_record(template, other, match.score)
+        score = float(template.vector @ other.vector)  # exact, on the stored embeddings (ANN scores are not)
+        if score < thresholds["duplicate"]:
+            continue
+        finding = _duplicate_record(template, other, score)
         if finding is not None:
             findings.append(finding)
     return findings
@@ -67,28 +71,76 @@ def _duplicate_record(new: FaceTemplate, other: FaceTemplate, score: float) -> D
 
 
 def face_duplicates_scan() -> int:
-    """Scheduled: all active templates of the current model against each other. Returns new findings."""
+    """Scheduled: all active templates of the current model against each other. Returns new findings.
+
+    Up to ``FACECHECK_ANN_MIN_TEMPLATES`` templates: the exact blocked all-pairs product. Above it: every
+    template queries the approximate index (faiss) for candidates, each confirmed on the stored embeddings.
+    """
+    from facecheck.dedup import ann_wanted
     from facecheck.engine.index import EmbeddingIndex
 
     engine = face_engine()
     threshold = engine.thresholds()["duplicate"]
+    rows = selectors.active_templates_for_index(model_id=engine.model_id)
+    if ann_wanted(rows.count()):
+        return _scan_approximate(engine, threshold)
     index = EmbeddingIndex(engine.embedding_dim)
     ids, owners, vectors = [], [], []
-    for row in selectors.active_templates_for_index(model_id=engine.model_id).iterator(chunk_size=5000):
+    for row in rows.iterator(chunk_size=5000):
         ids.append(row.pk)
         owners.append(row.pensioner_id)
         vectors.append(np.frombuffer(bytes(row.embedding), dtype=np.float32))
     if not ids:
         return 0
     index.add(ids, owners, np.stack(vectors))
-    created = 0
-    for left, right in index.scan_duplicates(threshold):
-        templates = FaceTemplate.objects.filter(pk__in=[left.template_id, right.template_id], is_active=True)
-        by_id = {t.pk: t for t in templates.select_related("pensioner")}
-        if len(by_id) != 2:
-            continue
-        with transaction.atomic():
-            if _duplicate_record(by_id[left.template_id], by_id[right.template_id], left.score) is not None:
-                created += 1
+    created = sum(
+        _record_pair(left.template_id, right.template_id, threshold) for left, right in index.scan_duplicates(threshold)
+    )
     logger.info("duplicate face scan: %d templates, %d new findings", len(ids), created)
+    return created
+
+
+def _record_pair(left_id: int, right_id: int, threshold: float) -> int:
+    """Confirm a candidate pair on the stored embeddings and record it; 1 if it is a new finding."""
+    templates = FaceTemplate.objects.filter(pk__in=[left_id, right_id], is_active=True)
+    by_id = {t.pk: t for t in templates.select_related("pensioner")}
+    if len(by_id) != 2:
+        return 0
+    left, right = by_id[left_id], by_id[right_id]
+    score = float(left.vector @ right.vector)
+    if score < threshold:
+        return 0
+    with transaction.atomic():
+        return int(_duplicate_record(left, right, score) is not None)
+
+
+def _scan_approximate(engine: FaceEngine, threshold: float) -> int:
+    from facecheck.dedup import build_ann_index
+
+    index, total = build_ann_index(model_id=engine.model_id, dim=engine.embedding_dim)
+    seen: set[tuple[int, int]] = set()
+    created = 0
+    batch: list[tuple[int, int, npt.NDArray[np.float32]]] = []
+
+    def flush() -> int:
+        found = 0
+        results = index.search_many(
+            np.stack([v for _i, _o, v in batch]), k=10, exclude_owners=[o for _i, o, _v in batch], threshold=threshold
+        )
+        for (template_id, _owner, _vector), matches in zip(batch, results, strict=True):
+            for match in matches:
+                pair = (min(template_id, match.template_id), max(template_id, match.template_id))
+                if pair not in seen:
+                    seen.add(pair)
+                    found += _record_pair(pair[0], pair[1], threshold)
+        batch.clear()
+        return found
+
+    for row in selectors.active_templates_for_index(model_id=engine.model_id).iterator(chunk_size=5000):
+        batch.append((row.pk, row.pensioner_id, np.frombuffer(bytes(row.embedding), dtype=np.float32)))
+        if len(batch) >= 10_000:
+            created += flush()
+    if batch:
+        created += flush()
+    logger.info("duplicate face scan (approximate index): %d templates, %d new findings", total, created)
     return created
