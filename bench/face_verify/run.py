@@ -40,7 +40,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-DB_NAME = "pension_bench_face"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "pension_face_bench")
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 PORT = 8766
 SOURCE = ROOT.parent / "shared" / "faces-dev" / "images" / "Colin_Powell" / "Colin_Powell_0040.jpg"

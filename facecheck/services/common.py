@@ -50,6 +50,19 @@ def _second_fields(engine: FaceEngine, result: FaceResult) -> dict[str, Any]:
     }
 
 
+def _fusion_fields(engine: FaceEngine, result: FaceResult) -> dict[str, Any]:
+    """The fusion recogniser's embedding, stored exactly as the primary ``embedding`` is."""
+    if engine.pack.fusion is None:
+        return {"fusion_model_id": "", "fusion_embedding": None}
+    vector = result.fusion_embedding if result.fusion_embedding is not None else engine.embed_fusion(result.aligned)
+    return {"fusion_model_id": engine.fusion_model_id, "fusion_embedding": _vector_bytes(vector)}
+
+
+def _other_model_fields(engine: FaceEngine, result: FaceResult) -> dict[str, Any]:
+    """Every other configured model's embedding of this face (fusion and second)."""
+    return {**_second_fields(engine, result), **_fusion_fields(engine, result)}
+
+
 def _analyze_photo(engine: FaceEngine, image: bytes) -> tuple[FaceResult, npt.NDArray[np.uint8]]:
     result = engine.analyze_bytes(image)
     return result, result.source_bgr if result.source_bgr is not None else np.zeros((1, 1, 3), np.uint8)

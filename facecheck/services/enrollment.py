@@ -10,7 +10,7 @@ from accounts.models import Pensioner, User
 from accounts.services import audit_record
 from facecheck.engine.phash import to_signed
 from facecheck.models import FaceTemplate
-from facecheck.services.common import _analyze_photo, _jpeg, _second_fields, _vector_bytes, face_engine
+from facecheck.services.common import _analyze_photo, _jpeg, _other_model_fields, _vector_bytes, face_engine
 from facecheck.services.duplicates import face_duplicates_check
 
 
@@ -45,7 +45,7 @@ def face_template_enroll(
         face_phash=to_signed(result.face_phash),
         quality=result.quality.as_dict(),
         enrolled_by=enrolled_by,
-        **_second_fields(engine, result),
+        **_other_model_fields(engine, result),
     )
     template.photo.save("face.jpg", _jpeg(bgr), save=False)
     template.save()

@@ -33,7 +33,7 @@ from facecheck.engine.errors import FaceImageError
 from facecheck.engine.phash import hamming, to_signed, to_unsigned
 from facecheck.engine.pipeline import FaceEngine, FaceResult
 from facecheck.models import FaceAttempt, FaceTemplate
-from facecheck.services.common import _jpeg, _vector_bytes, face_engine
+from facecheck.services.common import _jpeg, _other_model_fields, _vector_bytes, face_engine
 from selfservice.models import Certification
 from selfservice.services import certification_record
 
@@ -174,6 +174,7 @@ def _score_templates(
 ) -> tuple[matching.Score, FaceTemplate, float]:
     """Best decision score over the templates, the template it came from, and the reference's score."""
     second_id = engine.pack.second_file.model_id if engine.pack.second_file else None
+    fusion_id = engine.fusion_model_id
     best: tuple[matching.Score, FaceTemplate] | None = None
     reference_score = -1.0
     for template in templates:
@@ -182,7 +183,13 @@ def _score_templates(
         second: Callable[[], float] | None = None
         if second_vector is not None:
             second = lambda v=second_vector: float(v @ probe.second(engine))  # noqa: E731
-        score = matching.score_pair(primary, thresholds=thresholds, second=second)
+        # A template without this fusion model's embedding (stored before it came, not yet re-embedded)
+        # is scored by matching.score_pair's safe rule: never certified on a weaker score than calibrated.
+        fusion_vector = template.fusion_vector if fusion_id and template.fusion_model_id == fusion_id else None
+        fusion = None
+        if fusion_vector is not None and probe.fusion_embedding is not None:
+            fusion = float(fusion_vector @ probe.fusion_embedding)
+        score = matching.score_pair(primary, thresholds=thresholds, second=second, fusion=fusion)
         if template.kind == FaceTemplate.Kind.REFERENCE:
             reference_score = max(reference_score, primary)
         if best is None or score.score > best[0].score:
@@ -352,6 +359,7 @@ def _attempt_store(
         score=score.score if score else None,
         primary_score=score.primary if score else None,
         second_score=score.second if score else None,
+        fusion_score=score.fusion if score else None,
         reference_score=reference_score if reference_score is not None and reference_score > -1 else None,
         template=best,
         model_id=engine.model_id,
@@ -427,10 +435,10 @@ def _ageing_template_add(
         quality={**attempt.quality, "reference_score": round(reference_score, 4)},
         attempt=attempt,
         enrolled_by=None,
-        # No second-model embedding: computing it would add ~0.1-0.2 s to an accepted request; this
-        # template then takes part in plain-cosine scoring only (fusion uses the reference's).
-        second_model_id="",
-        second_embedding=None,
+        # Every configured model's embedding, so the ageing template is scored like the reference. The
+        # fusion embedding is the probe's own (computed on every request); the band model's costs one more
+        # run only when that model is configured and was not asked for this attempt.
+        **_other_model_fields(engine, probe),
     )
     keep = settings.FACECHECK_AGEING_MAX_TEMPLATES
     newest_first = sorted(active, key=lambda t: (t.created_at, t.pk), reverse=True)
