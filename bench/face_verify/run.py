@@ -225,6 +225,7 @@ def main() -> None:
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "DEBUG": "False",
+        "SECURE_SSL_REDIRECT": "False",  # plain HTTP on 127.0.0.1 (production redirects to HTTPS)
         "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "SMS_BACKEND": "memory",
         "LOG_LEVEL": "WARNING",

@@ -311,3 +311,18 @@ def test_admin_add_form_shows_the_gate_hint(engine, lfw, client):
     assert response.status_code == 200
     assert "无法识别这个文件" in response.content.decode()
     assert not FaceTemplate.objects.exists()
+
+
+def test_approximate_index_finds_the_duplicate_at_enrollment_and_in_the_scan(engine, lfw, settings):
+    from facecheck import dedup
+
+    settings.FACECHECK_ANN_MIN_TEMPLATES = 1  # the faiss path from the first template on
+    settings.FACECHECK_ANN = {"nlist": 1, "nprobe": 1}
+    dedup.reset()
+    first, second = PensionerFactory(), PensionerFactory()
+    services.face_template_enroll(pensioner=first, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
+    services.face_template_enroll(pensioner=second, image=_photo("Colin_Powell_0198.jpg"), enrolled_by=None)
+    dedup.reset()
+    assert DuplicateFinding.objects.count() == 1  # found at enrollment, confirmed on the stored embeddings
+    DuplicateFinding.objects.all().delete()
+    assert tasks.face_duplicates_scan() == 1
