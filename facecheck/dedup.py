@@ -10,20 +10,61 @@ import datetime
 import threading
 
 import numpy as np
+from django.conf import settings
 from django.utils import timezone
 
-from facecheck.engine.index import EmbeddingIndex
+from facecheck.engine.index import AnnIndex, EmbeddingIndex
 from facecheck.models import FaceTemplate
 from facecheck.selectors import active_templates_for_index
 
 _lock = threading.Lock()
-_state: dict[str, tuple[EmbeddingIndex, int, datetime.datetime]] = {}
+_state: dict[str, tuple[EmbeddingIndex | AnnIndex, int, datetime.datetime]] = {}
 
 
-def template_index(*, model_id: str, dim: int) -> EmbeddingIndex:
-    """The synchronised index for ``model_id`` (reference and ageing templates of every pensioner)."""
+def ann_wanted(templates: int) -> bool:
+    """The approximate index from ``FACECHECK_ANN_MIN_TEMPLATES`` templates on (0 switches it off)."""
+    minimum = int(getattr(settings, "FACECHECK_ANN_MIN_TEMPLATES", 1_000_000))
+    return bool(minimum) and templates >= minimum
+
+
+def _new_index(model_id: str, dim: int) -> EmbeddingIndex | AnnIndex:
+    if ann_wanted(active_templates_for_index(model_id=model_id).count()):
+        return AnnIndex(dim, **getattr(settings, "FACECHECK_ANN", {}))
+    return EmbeddingIndex(dim)
+
+
+def build_ann_index(*, model_id: str, dim: int) -> tuple[AnnIndex, int]:
+    """A fresh approximate index of every active template (the nightly scan), trained on the first 200,000."""
+    index = AnnIndex(dim, **getattr(settings, "FACECHECK_ANN", {}))
+    total = 0
+    ids: list[int] = []
+    owners: list[int] = []
+    vectors: list[np.ndarray] = []
+    for row in active_templates_for_index(model_id=model_id).iterator(chunk_size=5000):
+        ids.append(row.pk)
+        owners.append(row.pensioner_id)
+        vectors.append(np.frombuffer(bytes(row.embedding), dtype=np.float32))
+        if len(ids) >= 200_000:
+            index.add(ids, owners, np.stack(vectors))
+            total += len(ids)
+            ids, owners, vectors = [], [], []
+    if ids:
+        index.add(ids, owners, np.stack(vectors))
+        total += len(ids)
+    return index, total
+
+
+def template_index(*, model_id: str, dim: int) -> EmbeddingIndex | AnnIndex:
+    """The synchronised index for ``model_id`` (reference and ageing templates of every pensioner).
+
+    Exact below ``FACECHECK_ANN_MIN_TEMPLATES`` active templates, approximate (faiss) from there on; the
+    callers confirm every candidate on the stored embeddings either way.
+    """
     with _lock:
-        index, last_id, synced_at = _state.get(model_id, (EmbeddingIndex(dim), 0, timezone.now()))
+        if model_id in _state:
+            index, last_id, synced_at = _state[model_id]
+        else:
+            index, last_id, synced_at = _new_index(model_id, dim), 0, timezone.now()
         now = timezone.now()
         retired = FaceTemplate.objects.filter(model_id=model_id, retired_at__gte=synced_at).values_list("pk", flat=True)
         index.remove(retired)
@@ -34,7 +75,7 @@ def template_index(*, model_id: str, dim: int) -> EmbeddingIndex:
             batch_ids.append(row.pk)
             batch_owners.append(row.pensioner_id)
             batch_vectors.append(np.frombuffer(bytes(row.embedding), dtype=np.float32))
-            if len(batch_ids) >= 50_000:
+            if len(batch_ids) >= (200_000 if isinstance(index, AnnIndex) and not index.is_trained else 50_000):
                 index.add(batch_ids, batch_owners, np.stack(batch_vectors))
                 last_id = batch_ids[-1]
                 batch_ids, batch_owners, batch_vectors = [], [], []

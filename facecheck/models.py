@@ -54,6 +54,9 @@ class FaceTemplate(models.Model):
     embedding_dim = models.PositiveSmallIntegerField(_("embedding size"))
     second_model_id = models.CharField(_("second model"), max_length=120, blank=True)
     second_embedding = models.BinaryField(_("second embedding"), null=True, blank=True)
+    # The fusion recogniser's embedding (every request is scored with it), stored as ``embedding`` is.
+    fusion_model_id = models.CharField(_("fusion model"), max_length=120, blank=True)
+    fusion_embedding = models.BinaryField(_("fusion embedding"), null=True, blank=True)
     photo = models.FileField(_("photo"), upload_to=template_photo_upload_to, max_length=200)
     photo_sha256 = models.CharField(_("photo SHA-256"), max_length=64, db_index=True)
     photo_phash = models.BigIntegerField(_("photo perceptual hash"))
@@ -112,6 +115,10 @@ class FaceTemplate(models.Model):
     def second_vector(self) -> np.ndarray | None:
         return None if self.second_embedding is None else np.frombuffer(bytes(self.second_embedding), dtype=np.float32)
 
+    @property
+    def fusion_vector(self) -> np.ndarray | None:
+        return None if self.fusion_embedding is None else np.frombuffer(bytes(self.fusion_embedding), dtype=np.float32)
+
 
 class FaceAttempt(models.Model):
     """One selfie submitted for a pensioner, whatever became of it (stored before the answer)."""
@@ -143,6 +150,7 @@ class FaceAttempt(models.Model):
     score = models.FloatField(_("decision score"), null=True, blank=True)
     primary_score = models.FloatField(_("cosine similarity"), null=True, blank=True)
     second_score = models.FloatField(_("second model similarity"), null=True, blank=True)
+    fusion_score = models.FloatField(_("fusion model similarity"), null=True, blank=True)
     reference_score = models.FloatField(_("similarity to the enrolled photo"), null=True, blank=True)
     template = models.ForeignKey(
         FaceTemplate, verbose_name=_("best template"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"

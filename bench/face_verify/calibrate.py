@@ -118,6 +118,13 @@ def fused(d: Data, a: int, b: int, mode: str, stats: dict) -> float:
     if mode == "128+192+512":
         c512 = float(d.emb["e512"][a] @ d.emb["e512"][b])
         z.append((c512 - stats["e512"][0]) / stats["e512"][1])
+    if mode == "128+192+512band":  # the 512-d model asked only inside the band of the 128+192 fusion
+        mu, sd = stats["e128"]
+        base = mu + sd * np.mean(z)
+        low, high = stats["band"]
+        if low <= base < high:
+            c512 = float(d.emb["e512"][a] @ d.emb["e512"][b])
+            z.append((c512 - stats["e512"][0]) / stats["e512"][1])
     mu, sd = stats["e128"]
     return float(mu + sd * np.mean(z))  # back on the 128-d cosine scale
 
@@ -256,6 +263,7 @@ def main() -> None:
                 if mode == "128":
                     line(f"{name} B {rule} {mode} configured accept", sB, yB, 0.47)
     extras(data, stats, configs[1])
+    fusion_pack(data, stats, configs[1])
 
 
 def all_pairs_far(d: Data, part: str, rule, threshold: float) -> tuple[int, int]:
@@ -291,7 +299,8 @@ def extras(data, stats, rule) -> None:
         if name == "lfw_ext":
             continue
         padded = d.padded.astype(bool)
-        z = np.load(CACHE / f"{CACHE_NAMES[name]}.npz")
+        cached = CACHE / f"{CACHE_NAMES[name]}.npz"
+        z = np.load(cached if cached.exists() else CACHE / f"{CACHE_NAMES[name]}_512.npz")
         t_det, t_retry = z["t_detect"], z["t_retry"]
         print(
             f"{name}: {len(d.names)} photos, {padded.sum()} needed the retry, "
@@ -311,6 +320,72 @@ def extras(data, stats, rule) -> None:
             f"same-person pairs >= 0.55: {(gen >= 0.55).mean():.1%}, >= 0.60: {(gen >= 0.60).mean():.1%}, "
             f">= 0.65: {(gen >= 0.65).mean():.1%}"
         )
+
+
+def fusion_pack(data, stats, rule) -> None:
+    """The served fusion: which models, and its thresholds entry, chosen on half A, reported on half B.
+
+    Every threshold below is fitted on East-Asian half A only; the figures are on half B (held-out
+    people). The 512-d embeddings exist for the largest face only (cache.py --with-512), which is the
+    subject in the single-person East-Asian photos; so the 512-d comparison is East-Asian only.
+    """
+    ea, sp = data["eastasia"]
+    print("\n== served fusion: thresholds from East-Asian half A, figures on half B ==")
+    thr: dict[str, tuple[float, float]] = {}
+    modes = ["128", "128+192n", "128+192"]
+    if "e512" in stats:
+        modes += ["128+192+512"]
+    for mode in modes:
+        sA, yA, _ = evaluate(ea, sp["A"], rule, mode, stats)
+        thr[mode] = (threshold_at_far(sA[~yA], 0.001), threshold_at_far(sA[~yA], 0.01))
+        tarA, _t = tar_at_far(sA[yA], sA[~yA], 0.001)
+        print(f"half A {mode}: TAR@1e-3 {tarA:.2%}, thr {thr[mode][0]:.4f} (1e-2: {thr[mode][1]:.4f})")
+    if "e512" in stats:
+        # the band: from the 128+192 reject point to a little above its accept point (on half A)
+        stats["band"] = (thr["128+192"][1], thr["128+192"][0] + 0.08)
+        sA, yA, _ = evaluate(ea, sp["A"], rule, "128+192+512band", stats)
+        thr["128+192+512band"] = (threshold_at_far(sA[~yA], 0.001), threshold_at_far(sA[~yA], 0.01))
+        inband = np.mean([stats["band"][0] <= x < stats["band"][1] for x in sA[yA]])
+        tarA, _t = tar_at_far(sA[yA], sA[~yA], 0.001)
+        print(f"half A 128+192+512band {stats['band']}: TAR@1e-3 {tarA:.2%}, genuine in band {inband:.1%}")
+        modes.append("128+192+512band")
+    for mode in modes:
+        for name, (d, part) in data.items():
+            if "512" in mode and name != "eastasia":
+                continue
+            sB, yB, _ = evaluate(d, part["B"], rule, mode, stats)
+            line(f"{name} B {mode} @A-thr", sB, yB, thr[mode][0])
+    # duplicate: above every different-person pair of half A (all photo pairs, 128-d, subject face)
+    ids = [n.split("/")[0] for n in ea.names]
+    for part in ("A", "B"):
+        rows, owners = [], []
+        for i in range(len(ea.names)):
+            c = choose(ea, i, rule)
+            if half(ids[i]) == part and not isinstance(c, str):
+                rows.append(c)
+                owners.append(ids[i])
+        emb = ea.emb["e128"][rows]
+        o = np.array(owners)
+        sims = emb @ emb.T
+        upper = np.triu(np.ones(sims.shape, bool), 1)
+        imp, gen = sims[upper & (o[:, None] != o[None, :])], sims[upper & (o[:, None] == o[None, :])]
+        if part == "A":
+            duplicate = float(np.ceil((imp.max() + 0.02) * 100) / 100)
+        print(
+            f"duplicate, half {part}: {imp.size} different-person pairs, max {imp.max():.3f}; at {duplicate:.2f}: "
+            f"{(imp >= duplicate).sum()} impostor pairs, same-person pairs found {(gen >= duplicate).mean():.1%}"
+        )
+    entry = {
+        "accept": round(thr["128+192"][0], 4),
+        "reject": round(thr["128+192"][1], 4),
+        "accept_primary_only": round(thr["128"][0], 4),
+        "duplicate": duplicate,
+        "z_primary_mean": round(stats["e128"][0], 5),
+        "z_primary_sd": round(stats["e128"][1], 5),
+        "z_fusion_mean": round(stats["e192"][0], 5),
+        "z_fusion_sd": round(stats["e192"][1], 5),
+    }
+    print("thresholds entry (128 + 192 flip-averaged):", entry)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-DB_NAME = "pension_bench_face"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "pension_face_bench")
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 PORT = 8766
 SOURCE = ROOT.parent / "shared" / "faces-dev" / "images" / "Colin_Powell" / "Colin_Powell_0040.jpg"
@@ -225,6 +225,7 @@ def main() -> None:
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "DEBUG": "False",
+        "SECURE_SSL_REDIRECT": "False",  # plain HTTP on 127.0.0.1 (production redirects to HTTPS)
         "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "SMS_BACKEND": "memory",
         "LOG_LEVEL": "WARNING",

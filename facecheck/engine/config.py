@@ -49,6 +49,10 @@ class EngineConfig:
     detector_file: Path | None = None
     # Optional second recogniser, used only to settle scores in the review band.
     second_recognizer_file: Path | None = None
+    # Optional fusion recogniser, run on every request: its cosine is fused with the primary's
+    # (mean of z-normalised cosines, statistics in the thresholds entry).
+    fusion_recognizer_file: Path | None = None
+    fusion_flip_average: bool = True
     det_size: int = 640
     det_thresh: float = 0.5
     # If nothing is found, retry once on a padded copy (faces that fill the frame) with this threshold.
@@ -77,6 +81,7 @@ class EngineConfig:
             "model_dir": Path(os.path.expanduser(str(settings.FACECHECK_MODEL_DIR))),
             "detector_file": opt_path(settings.FACECHECK_DETECTOR_FILE),
             "second_recognizer_file": opt_path(settings.FACECHECK_SECOND_RECOGNIZER_FILE),
+            "fusion_recognizer_file": opt_path(getattr(settings, "FACECHECK_FUSION_RECOGNIZER_FILE", "")),
             "quality": quality,
             "thresholds": dict(settings.FACECHECK_THRESHOLDS),
         }
@@ -84,6 +89,7 @@ class EngineConfig:
             "det_size": "FACECHECK_DET_SIZE",
             "det_thresh": "FACECHECK_DET_THRESH",
             "flip_average": "FACECHECK_FLIP_AVERAGE",
+            "fusion_flip_average": "FACECHECK_FUSION_FLIP_AVERAGE",
             "ort_threads": "FACECHECK_ORT_THREADS",
             "max_bytes": "FACECHECK_MAX_UPLOAD_BYTES",
             "max_pixels": "FACECHECK_MAX_PIXELS",

@@ -107,6 +107,8 @@ class ModelPack:
             _check_file(config.detector_file, "FACECHECK_DETECTOR_FILE")
         if config.second_recognizer_file:
             _check_file(config.second_recognizer_file, "FACECHECK_SECOND_RECOGNIZER_FILE")
+        if config.fusion_recognizer_file:
+            _check_file(config.fusion_recognizer_file, "FACECHECK_FUSION_RECOGNIZER_FILE")
         options = _session_options(config.ort_threads)
         try:
             # A directory path as ``name`` is used as-is by insightface 2.x: no download path is taken.
@@ -138,10 +140,19 @@ class ModelPack:
                 raise FaceModelConfigError(
                     f"FACECHECK_SECOND_RECOGNIZER_FILE {config.second_recognizer_file} is not a recogniser."
                 )
+        self.fusion = None
+        if config.fusion_recognizer_file:
+            self.fusion = get_model(str(config.fusion_recognizer_file), providers=PROVIDERS, sess_options=options)
+            if getattr(self.fusion, "taskname", None) != "recognition":
+                raise FaceModelConfigError(
+                    f"FACECHECK_FUSION_RECOGNIZER_FILE {config.fusion_recognizer_file} is not a recogniser."
+                )
         self.detector.prepare(-1, input_size=(config.det_size, config.det_size), det_thresh=config.det_thresh)
         self.recognizer.prepare(-1)
         if self.second is not None:
             self.second.prepare(-1)
+        if self.fusion is not None:
+            self.fusion.prepare(-1)
 
         self.model_dir = model_dir
         self.detector_file = ModelFile(Path(self.detector.model_file), file_sha256(Path(self.detector.model_file)))
@@ -151,9 +162,13 @@ class ModelPack:
         self.second_file = (
             ModelFile(Path(self.second.model_file), file_sha256(Path(self.second.model_file))) if self.second else None
         )
+        self.fusion_file = (
+            ModelFile(Path(self.fusion.model_file), file_sha256(Path(self.fusion.model_file))) if self.fusion else None
+        )
         self.crop_size = int(self.recognizer.input_size[0])
         self.embedding_dim = self._output_dim(self.recognizer)
         self.second_dim = self._output_dim(self.second) if self.second is not None else 0
+        self.fusion_dim = self._output_dim(self.fusion) if self.fusion is not None else 0
 
     @staticmethod
     def _output_dim(model: Any) -> int:
@@ -180,6 +195,9 @@ class ModelPack:
             "detector": {"file": self.detector_file.path.name, "sha256": self.detector_file.sha256},
             "second": (
                 {"file": self.second_file.path.name, "sha256": self.second_file.sha256} if self.second_file else None
+            ),
+            "fusion": (
+                {"file": self.fusion_file.path.name, "sha256": self.fusion_file.sha256} if self.fusion_file else None
             ),
             "embedding_dim": self.embedding_dim,
         }
@@ -215,6 +233,8 @@ def _hashable(config: EngineConfig) -> Any:
         str(config.model_dir),
         str(config.detector_file),
         str(config.second_recognizer_file),
+        str(config.fusion_recognizer_file),
+        config.fusion_flip_average,
         config.det_size,
         config.det_thresh,
         config.retry_det_thresh,

@@ -12,6 +12,15 @@ because fused scores sit on their own scale. Each entry holds:
   duplicate-face case (stricter than ``accept``);
 - optional ``fusion_low``/``fusion_high``: primary-cosine band in which the second recogniser is
   asked and the mean of both cosines is used instead.
+
+With a fusion recogniser (run on every request) the key is ``primary+fusion`` (``primary+fusion+second``
+when the band model is configured too) and the entry also holds the z-normalisation statistics
+``z_primary_mean``/``z_primary_sd`` and ``z_fusion_mean``/``z_fusion_sd`` (impostor cosines of the
+calibration half): the fused score is the mean of the z-normalised cosines mapped back onto the primary's
+cosine scale, ``z_primary_mean + z_primary_sd * mean(z)``. ``accept_primary_only`` is the primary-alone
+``accept`` calibrated at the same false-accept rate; a template stored without the fusion embedding is
+scored on the primary cosine shifted so that it certifies only at or above that value (without the key it
+can never certify).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ REVIEW = "review"
 REJECT = "reject"
 
 REQUIRED = ("accept", "reject", "duplicate", "replay")
+FUSION_REQUIRED = ("z_primary_mean", "z_primary_sd", "z_fusion_mean", "z_fusion_sd")
 
 
 def _keys(model: ModelFile) -> tuple[str, ...]:
@@ -35,10 +45,16 @@ def _keys(model: ModelFile) -> tuple[str, ...]:
 
 
 def thresholds_for(
-    table: dict[str, dict[str, float]], model: ModelFile, second: ModelFile | None = None
+    table: dict[str, dict[str, float]],
+    model: ModelFile,
+    second: ModelFile | None = None,
+    fusion: ModelFile | None = None,
 ) -> dict[str, float]:
-    """The entry for this recogniser (pair); a configuration error if the model was never calibrated."""
-    candidates = [f"{a}+{b}" for a in _keys(model) for b in _keys(second)] if second is not None else list(_keys(model))
+    """The entry for this recogniser (set); a configuration error if the models were never calibrated."""
+    candidates = list(_keys(model))
+    for extra in (fusion, second):
+        if extra is not None:
+            candidates = [f"{a}+{b}" for a in candidates for b in _keys(extra)]
     for key in candidates:
         if key in table:
             values = {k: float(v) for k, v in table[key].items()}
@@ -49,8 +65,12 @@ def thresholds_for(
                 raise FaceModelConfigError(f"FACECHECK_THRESHOLDS[{key!r}] must satisfy reject <= accept < replay.")
             if ("fusion_low" in values) != ("fusion_high" in values):
                 raise FaceModelConfigError(f"FACECHECK_THRESHOLDS[{key!r}] needs both fusion_low and fusion_high.")
+            if fusion is not None:
+                missing = [k for k in FUSION_REQUIRED if k not in values]
+                if missing:
+                    raise FaceModelConfigError(f"FACECHECK_THRESHOLDS[{key!r}] lacks {', '.join(missing)}.")
             return values
-    label = model.model_id + (f"+{second.model_id}" if second is not None else "")
+    label = "+".join(m.model_id for m in (model, fusion, second) if m is not None)
     raise FaceModelConfigError(
         f"No FACECHECK_THRESHOLDS entry for {label}: calibrate it with `manage.py facecheck_eval` and add one "
         f"(tried keys: {', '.join(candidates)}). Scores of different models are not comparable."
@@ -62,25 +82,60 @@ class Score:
     score: float  # what the decision uses
     primary: float  # plain cosine of the primary recogniser
     second: float | None = None  # cosine of the second recogniser, when it was asked
+    fusion: float | None = None  # cosine of the fusion recogniser, when both sides have its embedding
+
+
+def _z(value: float, thresholds: dict[str, float], role: str) -> float:
+    return (value - thresholds[f"z_{role}_mean"]) / thresholds[f"z_{role}_sd"]
+
+
+def _below_accept(value: float, thresholds: dict[str, float]) -> float:
+    return min(value, float(np.nextafter(thresholds["accept"], -np.inf)))
 
 
 def score_pair(
-    primary: float, *, thresholds: dict[str, float] | None, second: Callable[[], float] | None = None
+    primary: float,
+    *,
+    thresholds: dict[str, float] | None,
+    second: Callable[[], float] | None = None,
+    fusion: float | None = None,
 ) -> Score:
-    """Fuse with the second recogniser only inside the configured band (it is ~15x slower).
+    """The decision score of one pair.
 
-    Inside the band a plain cosine is not on the fused scale the thresholds were set for, so when no
-    second opinion exists for the pair (a template stored without one, such as an ageing template),
-    the score is held just below ``accept``: that pair can send the attempt to review, never certify.
+    With a fusion entry (``z_fusion_mean`` in the thresholds) the score is the z-fused mean of the
+    primary and fusion cosines on the primary's scale. A pair without a fusion cosine (a template stored
+    before the fusion model came) is not on that scale: it certifies only if the primary cosine reaches
+    ``accept_primary_only`` (calibrated at the same false-accept rate), otherwise it can send the attempt
+    to review but never certify.
+
+    The second recogniser is asked only inside the configured band (it is ~15x slower). Inside the band
+    a score without a second opinion is held just below ``accept`` likewise.
     """
-    if not thresholds or "fusion_low" not in thresholds:
+    if not thresholds:
         return Score(primary, primary)
-    if not thresholds["fusion_low"] <= primary < thresholds["fusion_high"]:
-        return Score(primary, primary)
+    fused_entry = "z_fusion_mean" in thresholds
+    if fused_entry and fusion is None:
+        if "accept_primary_only" in thresholds:
+            shifted = primary - thresholds["accept_primary_only"] + thresholds["accept"]
+            return Score(shifted, primary)
+        return Score(_below_accept(primary, thresholds), primary)
+    zs = (
+        [_z(primary, thresholds, "primary"), _z(fusion, thresholds, "fusion")]
+        if fused_entry and fusion is not None
+        else []
+    )
+    base = thresholds["z_primary_mean"] + thresholds["z_primary_sd"] * float(np.mean(zs)) if zs else primary
+    if "fusion_low" not in thresholds or not thresholds["fusion_low"] <= base < thresholds["fusion_high"]:
+        return Score(base, primary, None, fusion)
     if second is None:
-        return Score(min(primary, float(np.nextafter(thresholds["accept"], -np.inf))), primary)
+        return Score(_below_accept(base, thresholds), primary, None, fusion)
     other = second()
-    return Score((primary + other) / 2.0, primary, other)
+    if zs and "z_second_mean" in thresholds:
+        zs.append(_z(other, thresholds, "second"))
+        return Score(
+            thresholds["z_primary_mean"] + thresholds["z_primary_sd"] * float(np.mean(zs)), primary, other, fusion
+        )
+    return Score((base + other) / 2.0, primary, other, fusion)
 
 
 def cosine_scores(probe: np.ndarray, templates: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ class FaceResult:
     face_phash: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     second_embedding: np.ndarray | None = None
+    fusion_embedding: np.ndarray | None = None  # the fusion recogniser's, computed on every request
     source_bgr: np.ndarray | None = None  # the decoded photo, kept for storage by the caller
 
     def second(self, engine: FaceEngine) -> np.ndarray:
@@ -82,7 +83,7 @@ class FaceEngine:
 
             table = settings.FACECHECK_THRESHOLDS if settings.configured else None
             table = table if table is not None else self.config.thresholds
-        return thresholds_for(table, self.pack.recognizer_file, self.pack.second_file)
+        return thresholds_for(table, self.pack.recognizer_file, self.pack.second_file, self.pack.fusion_file)
 
     # -- stages ----------------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -94,6 +95,8 @@ class FaceEngine:
         self.embed(crop)
         if self.pack.second is not None:
             self.embed_second(crop)
+        if self.pack.fusion is not None:
+            self.embed_fusion(crop)
         self._warm.set()
 
     def decode(self, data: bytes) -> DecodedImage:
@@ -179,22 +182,31 @@ class FaceEngine:
 
     def embed_second(self, aligned: np.ndarray) -> np.ndarray:
         """Flip-averaged embedding of the second recogniser (only for scores in the fusion band)."""
-        second = self.pack.second
-        if second is None:
+        if self.pack.second is None:
             raise RuntimeError("no second recogniser configured")
-        size = int(second.input_size[0])
-        crop = aligned if aligned.shape[0] == size else cv2.resize(aligned, (size, size), interpolation=cv2.INTER_AREA)
-        feat = normalise(second.get_feat(crop).ravel())
-        flipped = normalise(second.get_feat(np.ascontiguousarray(crop[:, ::-1])).ravel())
-        return normalise(feat + flipped)
+        return _embed_other(self.pack.second, aligned, flip=True)
+
+    def embed_fusion(self, aligned: np.ndarray) -> np.ndarray:
+        """Embedding of the fusion recogniser (every request), flip-averaged unless configured off."""
+        if self.pack.fusion is None:
+            raise RuntimeError("no fusion recogniser configured")
+        return _embed_other(self.pack.fusion, aligned, flip=self.config.fusion_flip_average)
+
+    @property
+    def fusion_model_id(self) -> str:
+        return self.pack.fusion_file.model_id if self.pack.fusion_file is not None else ""
 
     # -- scoring ---------------------------------------------------------------------------------
     def score(self, probe: FaceResult, template: FaceResult) -> Score:
         """The score decisions are taken on: primary cosine, fused with the second model in the band."""
+        fusion = None
+        if probe.fusion_embedding is not None and template.fusion_embedding is not None:
+            fusion = float(probe.fusion_embedding @ template.fusion_embedding)
         return score_pair(
             float(probe.embedding @ template.embedding),
             thresholds=self.thresholds_or_none(),
             second=(lambda: float(probe.second(self) @ template.second(self))) if self.pack.second else None,
+            fusion=fusion,
         )
 
     def thresholds_or_none(self) -> dict[str, float] | None:
@@ -238,6 +250,8 @@ class FaceEngine:
         t2 = time.perf_counter()
         embedding = self.embed(aligned)
         t3 = time.perf_counter()
+        fusion_embedding = self.embed_fusion(aligned) if self.pack.fusion is not None else None
+        t4 = time.perf_counter()
         return FaceResult(
             embedding=embedding,
             model_id=self.model_id,
@@ -246,7 +260,8 @@ class FaceEngine:
             kps=kps,
             aligned=aligned,
             face_phash=phash64(aligned),
-            timings={"detect": t1 - t0, "quality": t2 - t1, "embed": t3 - t2},
+            timings={"detect": t1 - t0, "quality": t2 - t1, "embed": t3 - t2, "embed_fusion": t4 - t3},
+            fusion_embedding=fusion_embedding,
         )
 
     def measure(self, bgr: np.ndarray, bbox: np.ndarray, kps: np.ndarray, *, faces_found: int) -> FaceQuality:
@@ -288,6 +303,16 @@ def subject_scores(boxes: np.ndarray, image_shape: tuple[int, ...], *, sigma: fl
     dx = (boxes[:, 0] + boxes[:, 2]) / 2 / w - 0.5
     dy = (boxes[:, 1] + boxes[:, 3]) / 2 / h - 0.5
     return areas * np.exp(-(dx**2 + dy**2) / sigma**2)
+
+
+def _embed_other(model: Any, aligned: np.ndarray, *, flip: bool) -> np.ndarray:
+    size = int(model.input_size[0])
+    crop = aligned if aligned.shape[0] == size else cv2.resize(aligned, (size, size), interpolation=cv2.INTER_AREA)
+    feat = normalise(model.get_feat(crop).ravel())
+    if not flip:
+        return feat
+    flipped = normalise(model.get_feat(np.ascontiguousarray(crop[:, ::-1])).ravel())
+    return normalise(feat + flipped)
 
 
 def normalise(vector: np.ndarray) -> np.ndarray:

@@ -145,6 +145,36 @@ def test_confident_accept_adds_an_ageing_template_anchored_on_the_reference(engi
     ageing = FaceTemplate.objects.get(pensioner=pensioner, kind="ageing")
     assert ageing.source == "selfie" and ageing.attempt == outcome.attempt
     assert ageing.quality["reference_score"] == pytest.approx(outcome.attempt.reference_score, abs=1e-3)
+    assert ageing.fusion_model_id == engine.fusion_model_id and ageing.fusion_vector is not None
+
+
+def test_reembed_fills_the_fusion_embedding_of_a_current_template(engine, lfw, capsys):
+    pensioner = PensionerFactory()
+    template = services.face_template_enroll(
+        pensioner=pensioner, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None
+    )
+    FaceTemplate.objects.filter(pk=template.pk).update(fusion_model_id="", fusion_embedding=None)
+    call_command("facecheck_reembed")
+    assert "other models' embeddings filled 1" in capsys.readouterr().out
+    template.refresh_from_db()
+    assert template.is_active and template.fusion_model_id == engine.fusion_model_id
+    assert template.fusion_vector is not None and template.fusion_vector.shape == (engine.pack.fusion_dim,)
+
+
+def test_template_without_the_fusion_embedding_is_held_to_the_primary_only_accept(engine, lfw, settings):
+    pensioner = PensionerFactory()
+    user = pensioner_user(pensioner)
+    template = services.face_template_enroll(
+        pensioner=pensioner, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None
+    )
+    FaceTemplate.objects.filter(pk=template.pk).update(fusion_model_id="", fusion_embedding=None)
+    key = f"{engine.model_id}+{engine.fusion_model_id}"
+    settings.FACECHECK_THRESHOLDS = {
+        **settings.FACECHECK_THRESHOLDS,
+        key: {**settings.FACECHECK_THRESHOLDS[key], "accept_primary_only": 0.85},
+    }
+    attempt = _verify(pensioner, user, "Colin_Powell_0198.jpg").attempt  # cosine 0.79: fused, it would certify
+    assert attempt.result == "review" and attempt.fusion_score is None
 
 
 def test_accept_below_the_ageing_threshold_adds_no_template(engine, lfw, settings):
@@ -190,7 +220,8 @@ def test_different_faces_open_no_duplicate_case(engine, lfw):
 
 
 def test_scheduled_scan_finds_duplicates_once(engine, lfw, monkeypatch):
-    monkeypatch.setattr(services, "face_duplicates_check", lambda **kwargs: [])  # as if enrolled before the check
+    # as if enrolled before the check
+    monkeypatch.setattr(services.enrollment, "face_duplicates_check", lambda **kwargs: [])
     first, second = PensionerFactory(), PensionerFactory()
     services.face_template_enroll(pensioner=first, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
     services.face_template_enroll(pensioner=second, image=_photo("Colin_Powell_0198.jpg"), enrolled_by=None)
@@ -280,3 +311,18 @@ def test_admin_add_form_shows_the_gate_hint(engine, lfw, client):
     assert response.status_code == 200
     assert "无法识别这个文件" in response.content.decode()
     assert not FaceTemplate.objects.exists()
+
+
+def test_approximate_index_finds_the_duplicate_at_enrollment_and_in_the_scan(engine, lfw, settings):
+    from facecheck import dedup
+
+    settings.FACECHECK_ANN_MIN_TEMPLATES = 1  # the faiss path from the first template on
+    settings.FACECHECK_ANN = {"nlist": 1, "nprobe": 1}
+    dedup.reset()
+    first, second = PensionerFactory(), PensionerFactory()
+    services.face_template_enroll(pensioner=first, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
+    services.face_template_enroll(pensioner=second, image=_photo("Colin_Powell_0198.jpg"), enrolled_by=None)
+    dedup.reset()
+    assert DuplicateFinding.objects.count() == 1  # found at enrollment, confirmed on the stored embeddings
+    DuplicateFinding.objects.all().delete()
+    assert tasks.face_duplicates_scan() == 1

@@ -74,3 +74,36 @@ def test_scan_reports_each_cross_owner_duplicate_once():
     pairs = list(index.scan_duplicates(0.9, row_block=64, col_block=100))
     assert [(a.template_id, b.template_id) for a, b in pairs] == [(17, 250)]
     assert pairs[0][0].score > 0.95
+
+
+# -- approximate index (faiss) for provincial scale ---------------------------------------------------
+def _ann(n: int, seed: int):  # type: ignore[no-untyped-def]
+    from facecheck.engine.index import AnnIndex
+
+    rng = np.random.default_rng(seed)
+    vectors = _unit(rng, n)
+    index = AnnIndex(128, nlist=16, nprobe=16)
+    index.add(range(1, n + 1), range(1, n + 1), vectors)
+    return index, vectors, rng
+
+
+def test_ann_index_finds_a_near_duplicate_of_another_owner():
+    index, vectors, rng = _ann(2000, 3)
+    probe = vectors[99] + 0.05 * _unit(rng, 1)[0]
+    best = index.search(probe, k=3, threshold=0.6)
+    assert [m.template_id for m in best] == [100]  # ids start at 1
+    assert best[0].score > 0.9
+
+
+def test_ann_index_skips_the_owner_and_removed_templates():
+    index, vectors, _rng = _ann(2000, 4)
+    assert index.search(vectors[9], k=1, exclude_owner=10, threshold=0.6) == []
+    index.remove([10])
+    assert 10 not in index and index.search(vectors[9], k=1, threshold=0.6) == []
+
+
+def test_ann_index_adds_one_template_after_the_bulk_load():
+    index, _vectors, rng = _ann(2000, 5)
+    extra = _unit(rng, 1)
+    index.add([5000], [77], extra)
+    assert index.search(extra[0], k=1, threshold=0.6)[0].owner_id == 77

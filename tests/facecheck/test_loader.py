@@ -95,6 +95,15 @@ def test_fused_thresholds_are_keyed_by_both_models():
     assert matching.thresholds_for(table, primary)["accept"] == 0.45
 
 
+def test_fusion_thresholds_are_keyed_primary_plus_fusion_and_need_z_statistics():
+    primary, fusion = ModelFile(Path("a.onnx"), "a" * 64), ModelFile(Path("c.onnx"), "c" * 64)
+    entry = {"accept": 0.5, "reject": 0.4, "replay": 0.95, "duplicate": 0.7}
+    z = {"z_primary_mean": 0.0, "z_primary_sd": 0.1, "z_fusion_mean": 0.0, "z_fusion_sd": 0.1}
+    assert matching.thresholds_for({"a+c": {**entry, **z}}, primary, fusion=fusion)["z_fusion_sd"] == 0.1
+    with pytest.raises(FaceModelConfigError, match="z_primary_mean"):
+        matching.thresholds_for({"a+c": entry}, primary, fusion=fusion)
+
+
 # -- commands ---------------------------------------------------------------------------------------
 def test_install_pack_copies_verifies_and_records_checksums(tmp_path, dev_pack, capsys):
     dest = tmp_path / "models" / "dev"

@@ -28,3 +28,24 @@ def test_above_the_band_the_primary_cosine_decides_alone():
 def test_without_a_fusion_band_the_primary_cosine_is_the_score():
     score = score_pair(0.50, thresholds=PRIMARY_ONLY, second=lambda: 0.0)
     assert score.score == 0.50 and score.second is None
+
+
+# -- fusion recogniser on every request (z-fused mean on the primary's scale) -----------------------
+Z = {"z_primary_mean": 0.0, "z_primary_sd": 0.1, "z_fusion_mean": 0.1, "z_fusion_sd": 0.2}
+ALWAYS = {"accept": 0.40, "reject": 0.30, "replay": 0.95, "duplicate": 0.6, **Z}
+
+
+def test_fused_score_is_the_mean_of_z_scores_on_the_primary_scale():
+    score = score_pair(0.40, thresholds=ALWAYS, fusion=0.50)  # z 4.0 and 2.0 -> mean 3.0 -> 0.30
+    assert abs(score.score - 0.30) < 1e-9 and score.fusion == 0.50 and score.primary == 0.40
+
+
+def test_template_without_fusion_embedding_certifies_only_at_the_primary_only_accept():
+    thresholds = {**ALWAYS, "accept_primary_only": 0.47}
+    assert decide(score_pair(0.46, thresholds=thresholds, fusion=None), thresholds).outcome == REVIEW
+    assert decide(score_pair(0.47, thresholds=thresholds, fusion=None), thresholds).outcome == ACCEPT
+
+
+def test_template_without_fusion_embedding_never_certifies_without_a_primary_only_accept():
+    score = score_pair(0.90, thresholds=ALWAYS, fusion=None)
+    assert score.score < ALWAYS["accept"] and decide(score, ALWAYS).outcome == REVIEW

@@ -2,8 +2,9 @@
 
     python manage.py facecheck_reembed [--limit N]
 
-Run after installing a new pack and adding its thresholds. Idempotent: templates already of the
-current model are left alone, so it can be interrupted and run again.
+Run after installing a new pack and adding its thresholds, or after configuring a fusion recogniser
+(FACECHECK_FUSION_RECOGNIZER_FILE): templates of the current model that lack its embedding get it from
+their photo. Idempotent: templates already complete are left alone, so it can be interrupted and run again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = services.face_templates_reembed(limit=options["limit"] or None)
-        self.stdout.write(f"re-embedded {report.reembedded}, changed meanwhile {report.already_current}")
+        self.stdout.write(
+            f"re-embedded {report.reembedded}, other models' embeddings filled {report.filled}, "
+            f"changed meanwhile {report.already_current}"
+        )
         for template_id, reason in report.failed:
             self.stdout.write(f"template {template_id}: not re-embedded ({reason}); the pensioner needs a new photo")
         if report.failed:

@@ -1,32 +1,24 @@
-"""Face certification: enrollment, verification, ageing templates, re-embedding, duplicate faces.
+"""Verification of a selfie: limits, replay checks, scoring, the attempt and its consequences.
 
-The engine (facecheck.engine) does the image work; this module decides what is stored, what is
-certified and what goes to staff. Order inside a verification: the photo is analysed outside any
-transaction (100+ ms of inference must not hold row locks), then one short transaction locks the
-pensioner row, re-checks the daily limit and stores the attempt together with its consequence
-(certification, review case, ageing template) before the answer leaves.
+Order inside a verification: the photo is analysed outside any transaction (100+ ms of inference must
+not hold row locks), then one short transaction locks the pensioner row, re-checks the daily limit and
+stores the attempt together with its consequence (certification, review case, ageing template) before
+the answer leaves.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
-import numpy as np
-import numpy.typing as npt
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from accounts.models import Pensioner, User
 from accounts.services import audit_record
@@ -37,182 +29,13 @@ from casework.models import Case
 from casework.services import case_open
 from facecheck import selectors
 from facecheck.engine import matching
-from facecheck.engine.errors import FaceImageError, FaceModelsUnavailable
-from facecheck.engine.loader import FaceModelConfigError, get_engine
+from facecheck.engine.errors import FaceImageError
 from facecheck.engine.phash import hamming, to_signed, to_unsigned
 from facecheck.engine.pipeline import FaceEngine, FaceResult
-from facecheck.models import DuplicateFinding, FaceAttempt, FaceTemplate
+from facecheck.models import FaceAttempt, FaceTemplate
+from facecheck.services.common import _jpeg, _other_model_fields, _vector_bytes, face_engine
 from selfservice.models import Certification
 from selfservice.services import certification_record
-
-logger = logging.getLogger(__name__)
-
-
-# --- Engine access ---------------------------------------------------------------------------
-
-
-def face_engine() -> FaceEngine:
-    """The loaded engine, or a 503 the app can show ("use another way for now")."""
-    try:
-        engine: FaceEngine = get_engine()
-        engine.thresholds()
-    except FaceModelConfigError as exc:
-        logger.error("face models unusable: %s", exc)
-        raise FaceModelsUnavailable() from exc
-    return engine
-
-
-def _jpeg(bgr: npt.NDArray[np.uint8]) -> ContentFile[bytes]:
-    """Photos are kept as plain JPEG: one format staff can open, and no EXIF (GPS) carried over."""
-    buffer = io.BytesIO()
-    Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).save(buffer, format="JPEG", quality=90)
-    return ContentFile(buffer.getvalue(), name="face.jpg")
-
-
-def _vector_bytes(vector: npt.NDArray[Any]) -> bytes:
-    return np.asarray(vector, dtype=np.float32).tobytes()
-
-
-def _second_fields(engine: FaceEngine, result: FaceResult) -> dict[str, Any]:
-    if engine.pack.second is None or engine.pack.second_file is None:
-        return {"second_model_id": "", "second_embedding": None}
-    return {
-        "second_model_id": engine.pack.second_file.model_id,
-        "second_embedding": _vector_bytes(result.second(engine)),
-    }
-
-
-# --- Enrollment ------------------------------------------------------------------------------
-
-
-def _analyze_photo(engine: FaceEngine, image: bytes) -> tuple[FaceResult, npt.NDArray[np.uint8]]:
-    result = engine.analyze_bytes(image)
-    return result, result.source_bgr if result.source_bgr is not None else np.zeros((1, 1, 3), np.uint8)
-
-
-@transaction.atomic
-def face_template_enroll(
-    *,
-    pensioner: Pensioner,
-    image: bytes,
-    enrolled_by: User | None,
-    source: str = FaceTemplate.Source.ENROLLMENT,
-    request: HttpRequest | None = None,
-) -> FaceTemplate:
-    """Enroll a reference photo: quality gates, template, history kept, duplicate-face check.
-
-    The previous templates of the pensioner (reference and ageing, any model) are retired, not
-    deleted. Raises FaceImageError with the gate's code when the photo is unusable.
-    """
-    engine = face_engine()
-    result, bgr = _analyze_photo(engine, image)
-    locked = Pensioner.objects.select_for_update().get(pk=pensioner.pk)
-    now = timezone.now()
-    retired = FaceTemplate.objects.filter(pensioner=locked, is_active=True).update(is_active=False, retired_at=now)
-    template = FaceTemplate(
-        pensioner=locked,
-        kind=FaceTemplate.Kind.REFERENCE,
-        source=source,
-        model_id=engine.model_id,
-        embedding=_vector_bytes(result.embedding),
-        embedding_dim=engine.embedding_dim,
-        photo_sha256=result.image_sha256,
-        photo_phash=to_signed(result.image_phash),
-        face_phash=to_signed(result.face_phash),
-        quality=result.quality.as_dict(),
-        enrolled_by=enrolled_by,
-        **_second_fields(engine, result),
-    )
-    template.photo.save("face.jpg", _jpeg(bgr), save=False)
-    template.save()
-    audit_record(
-        actor=enrolled_by,
-        action="facecheck.enroll",
-        target=template,
-        request=request,
-        details={"source": source, "model_id": engine.model_id, "retired": retired},
-    )
-    face_duplicates_check(template=template, engine=engine)
-    return template
-
-
-def face_duplicates_check(*, template: FaceTemplate, engine: FaceEngine | None = None) -> list[DuplicateFinding]:
-    """Search every other pensioner's active templates for this face; a case for each new match."""
-    from facecheck.dedup import template_index
-
-    engine = engine or face_engine()
-    thresholds = engine.thresholds()
-    index = template_index(model_id=template.model_id, dim=template.embedding_dim)
-    matches = index.search(
-        template.vector, k=10, exclude_owner=template.pensioner_id, threshold=thresholds["duplicate"]
-    )
-    findings = []
-    for match in matches:
-        other = FaceTemplate.objects.filter(pk=match.template_id, is_active=True).first()
-        if other is None:  # retired since the index was synchronised
-            continue
-        finding = _duplicate_record(template, other, match.score)
-        if finding is not None:
-            findings.append(finding)
-    return findings
-
-
-def _duplicate_record(new: FaceTemplate, other: FaceTemplate, score: float) -> DuplicateFinding | None:
-    """Record a pair once; open (or join) a duplicate_face case on the newer template's pensioner."""
-    a, b = sorted((new, other), key=lambda t: t.pk)
-    finding, created = DuplicateFinding.objects.get_or_create(
-        template_a=a, template_b=b, defaults={"score": score, "model_id": new.model_id}
-    )
-    if not created:
-        return None
-    newer, older = (b, a)
-    case = case_open(
-        pensioner=newer.pensioner,
-        category=Case.Category.DUPLICATE_FACE,
-        source=Case.Source.FACE_CHECK,
-        summary=_("The enrolled face matches another pensioner's face."),
-        details={
-            "other_pensioner_id": older.pensioner_id,
-            "template_id": newer.pk,
-            "other_template_id": older.pk,
-            "score": round(score, 4),
-            "model_id": new.model_id,
-        },
-    )
-    finding.case = case
-    finding.save(update_fields=["case"])
-    return finding
-
-
-def face_duplicates_scan() -> int:
-    """Scheduled: all active templates of the current model against each other. Returns new findings."""
-    from facecheck.engine.index import EmbeddingIndex
-
-    engine = face_engine()
-    threshold = engine.thresholds()["duplicate"]
-    index = EmbeddingIndex(engine.embedding_dim)
-    ids, owners, vectors = [], [], []
-    for row in selectors.active_templates_for_index(model_id=engine.model_id).iterator(chunk_size=5000):
-        ids.append(row.pk)
-        owners.append(row.pensioner_id)
-        vectors.append(np.frombuffer(bytes(row.embedding), dtype=np.float32))
-    if not ids:
-        return 0
-    index.add(ids, owners, np.stack(vectors))
-    created = 0
-    for left, right in index.scan_duplicates(threshold):
-        templates = FaceTemplate.objects.filter(pk__in=[left.template_id, right.template_id], is_active=True)
-        by_id = {t.pk: t for t in templates.select_related("pensioner")}
-        if len(by_id) != 2:
-            continue
-        with transaction.atomic():
-            if _duplicate_record(by_id[left.template_id], by_id[right.template_id], left.score) is not None:
-                created += 1
-    logger.info("duplicate face scan: %d templates, %d new findings", len(ids), created)
-    return created
-
-
-# --- Verification ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -351,6 +174,7 @@ def _score_templates(
 ) -> tuple[matching.Score, FaceTemplate, float]:
     """Best decision score over the templates, the template it came from, and the reference's score."""
     second_id = engine.pack.second_file.model_id if engine.pack.second_file else None
+    fusion_id = engine.fusion_model_id
     best: tuple[matching.Score, FaceTemplate] | None = None
     reference_score = -1.0
     for template in templates:
@@ -359,7 +183,13 @@ def _score_templates(
         second: Callable[[], float] | None = None
         if second_vector is not None:
             second = lambda v=second_vector: float(v @ probe.second(engine))  # noqa: E731
-        score = matching.score_pair(primary, thresholds=thresholds, second=second)
+        # A template without this fusion model's embedding (stored before it came, not yet re-embedded)
+        # is scored by matching.score_pair's safe rule: never certified on a weaker score than calibrated.
+        fusion_vector = template.fusion_vector if fusion_id and template.fusion_model_id == fusion_id else None
+        fusion = None
+        if fusion_vector is not None and probe.fusion_embedding is not None:
+            fusion = float(fusion_vector @ probe.fusion_embedding)
+        score = matching.score_pair(primary, thresholds=thresholds, second=second, fusion=fusion)
         if template.kind == FaceTemplate.Kind.REFERENCE:
             reference_score = max(reference_score, primary)
         if best is None or score.score > best[0].score:
@@ -529,6 +359,7 @@ def _attempt_store(
         score=score.score if score else None,
         primary_score=score.primary if score else None,
         second_score=score.second if score else None,
+        fusion_score=score.fusion if score else None,
         reference_score=reference_score if reference_score is not None and reference_score > -1 else None,
         template=best,
         model_id=engine.model_id,
@@ -604,82 +435,13 @@ def _ageing_template_add(
         quality={**attempt.quality, "reference_score": round(reference_score, 4)},
         attempt=attempt,
         enrolled_by=None,
-        # No second-model embedding: computing it would add ~0.1-0.2 s to an accepted request; this
-        # template then takes part in plain-cosine scoring only (fusion uses the reference's).
-        second_model_id="",
-        second_embedding=None,
+        # Every configured model's embedding, so the ageing template is scored like the reference. The
+        # fusion embedding is the probe's own (computed on every request); the band model's costs one more
+        # run only when that model is configured and was not asked for this attempt.
+        **_other_model_fields(engine, probe),
     )
     keep = settings.FACECHECK_AGEING_MAX_TEMPLATES
     newest_first = sorted(active, key=lambda t: (t.created_at, t.pk), reverse=True)
     stale = [t.pk for t in newest_first[max(0, keep - 1) :]]
     if stale:
         FaceTemplate.objects.filter(pk__in=stale, is_active=True).update(is_active=False, retired_at=timezone.now())
-
-
-# --- Model change ----------------------------------------------------------------------------
-
-
-@dataclass
-class ReembedReport:
-    reembedded: int = 0
-    already_current: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)  # (template id, reason)
-
-
-def face_templates_reembed(*, limit: int | None = None) -> ReembedReport:
-    """Re-embed every active template of another model from its stored photo with the current model.
-
-    The new template replaces the old one (same kind, ``derived_from`` the old); the old one is
-    retired. A photo that fails the current pipeline is reported and its template left as it is:
-    it is never compared (other model id) and the pensioner needs a new enrollment photo.
-    """
-    engine = face_engine()
-    report = ReembedReport()
-    outdated = FaceTemplate.objects.filter(is_active=True).exclude(model_id=engine.model_id).order_by("pk")
-    if limit:
-        outdated = outdated[:limit]
-    for old in outdated.iterator(chunk_size=200):
-        try:
-            with old.photo.open("rb") as handle:
-                data = handle.read()
-        except (FileNotFoundError, ValueError):
-            report.failed.append((old.pk, "photo_missing"))
-            continue
-        try:
-            result, _bgr = _analyze_photo(engine, data)
-        except FaceImageError as exc:
-            report.failed.append((old.pk, exc.code))
-            continue
-        with transaction.atomic():
-            current = FaceTemplate.objects.select_for_update().filter(pk=old.pk, is_active=True).first()
-            if current is None:
-                report.already_current += 1
-                continue
-            current.is_active = False
-            current.retired_at = timezone.now()
-            current.save(update_fields=["is_active", "retired_at"])
-            new = FaceTemplate.objects.create(
-                pensioner_id=current.pensioner_id,
-                kind=current.kind,
-                source=FaceTemplate.Source.REEMBED,
-                model_id=engine.model_id,
-                embedding=_vector_bytes(result.embedding),
-                embedding_dim=engine.embedding_dim,
-                photo=current.photo.name,
-                photo_sha256=current.photo_sha256,
-                photo_phash=current.photo_phash,
-                face_phash=to_signed(result.face_phash),
-                quality=result.quality.as_dict(),
-                derived_from=current,
-                attempt=current.attempt,
-                enrolled_by=current.enrolled_by,
-                **_second_fields(engine, result),
-            )
-            audit_record(
-                actor=None,
-                action="facecheck.reembed",
-                target=new,
-                details={"from_template": current.pk, "from_model": current.model_id, "model_id": engine.model_id},
-            )
-        report.reembedded += 1
-    return report
