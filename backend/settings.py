@@ -394,6 +394,14 @@ CASEWORK_MONTHLY_REPORT_DUE_DAY = env.int("CASEWORK_MONTHLY_REPORT_DUE_DAY", def
 # Evidence photos/scans (JPEG, PNG, PDF checked by content); stored under MEDIA_ROOT, never served by URL.
 CASEWORK_EVIDENCE_MAX_BYTES = env.int("CASEWORK_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 CASEWORK_EVIDENCE_MAX_FILES = env.int("CASEWORK_EVIDENCE_MAX_FILES", default=10)
+# Decoding a photo is refused before a pixel is decoded when it would take more memory than this.
+CASEWORK_EVIDENCE_MAX_DECODE_BYTES = env.int("CASEWORK_EVIDENCE_MAX_DECODE_BYTES", default=256 * 1024 * 1024)
+CASEWORK_EVIDENCE_MAX_PDF_PAGES = env.int("CASEWORK_EVIDENCE_MAX_PDF_PAGES", default=50)
+# Per-user upload quota over the local calendar day (HTTP 429 beyond it); staff included.
+CASEWORK_EVIDENCE_DAILY_MAX_FILES = env.int("CASEWORK_EVIDENCE_DAILY_MAX_FILES", default=40)
+CASEWORK_EVIDENCE_DAILY_MAX_BYTES = env.int("CASEWORK_EVIDENCE_DAILY_MAX_BYTES", default=100 * 1024 * 1024)
+# Uploads never attached to a report, case or proof are deleted by a daily task this many hours later.
+CASEWORK_EVIDENCE_ORPHAN_HOURS = env.int("CASEWORK_EVIDENCE_ORPHAN_HOURS", default=48)
 # A new case is due for a decision this many days after it is opened.
 CASEWORK_CASE_DEADLINE_DAYS = env.int("CASEWORK_CASE_DEADLINE_DAYS", default=30)
 # Day of the month the monthly benefit is paid (payment ledger).
