@@ -68,3 +68,28 @@ def test_twenty_parallel_retries_of_one_amendment_all_get_the_same_version():
     assert all(kind == "ok" and value[0] in (200, 201) for kind, value in outcomes), outcomes
     assert len({value[1] for _kind, value in outcomes}) == 1
     assert MonthlyReport.objects.count() == 2
+
+
+def test_twenty_parallel_death_reports_with_different_request_ids_send_one_acknowledgement():
+    from casework import services
+    from casework.models import DeathReport
+    from notifications.models import SmsOutbox
+    from tests.factories import RelativeLinkFactory
+
+    link = RelativeLinkFactory()
+
+    def submit():  # type: ignore[no-untyped-def]
+        report, _created = services.death_report_submit(
+            reporter=link.relative,
+            pensioner_id=link.pensioner.pk,
+            date_of_death=link.pensioner.birth_date.replace(year=2026, month=1, day=1),
+            place="家中",
+            client_request_id=request_id(),
+        )
+        return report.case_id
+
+    outcomes = run_together(*([submit] * RETRIES))
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    assert len({case_id for _kind, case_id in outcomes}) == 1
+    assert DeathReport.objects.count() == RETRIES
+    assert SmsOutbox.objects.filter(reason__startswith="death_report_ack:").count() == 1
