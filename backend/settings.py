@@ -183,6 +183,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "login_code": env.str("THROTTLE_LOGIN_CODE", default="30/min"),
         # per client address and day over all phones (carrier NAT puts many people behind one address)
         "login_code_daily": env.str("THROTTLE_LOGIN_CODE_DAILY", default="500/day"),
+        # per signed-in user: requests to act for a family member (each may text a pensioner)
+        "relative_link": env.str("THROTTLE_RELATIVE_LINK", default="10/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the header is ignored
@@ -239,6 +241,8 @@ LOGIN_CODE_DAILY_LIMIT = env.int("LOGIN_CODE_DAILY_LIMIT", default=10)  # per ph
 # Per phone and purpose from requesters the phone never logged in from (bounds SMS to a stranger's phone;
 # the phone's own app, with its device key, is not held back by it). See docs/security.md.
 LOGIN_CODE_PHONE_DAILY_LIMIT = env.int("LOGIN_CODE_PHONE_DAILY_LIMIT", default=20)
+# A request to act for a family member answers no sooner than this, matched or not (no timing oracle).
+RELATIVE_LINK_MIN_RESPONSE_SECONDS = env.float("RELATIVE_LINK_MIN_RESPONSE_SECONDS", default=0.4)
 
 # --- Certification ------------------------------------------------------------------------
 CERTIFICATION_VALIDITY_MONTHS = env.int("CERTIFICATION_VALIDITY_MONTHS", default=12)
