@@ -294,6 +294,9 @@ def main() -> None:
         "Q_REDIS_URL": REDIS_URL,
         "CACHE_URL": REDIS_URL,
         "Q_WORKERS": "2",
+        # a row left "sending" by a killed worker is settled by the 5-minute sweep once it is this old
+        # (production: 600 s); shortened so the run can wait for it
+        "SMS_STUCK_AFTER_SECONDS": "120",
         # every simulated client comes from 127.0.0.1: the per-address login throttles would see one client
         "THROTTLE_LOGIN_CODE": "100000/min",
         "THROTTLE_LOGIN_CODE_DAILY": "10000000/day",
