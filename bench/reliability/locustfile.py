@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from locust import HttpUser, between, task
 
@@ -37,7 +38,7 @@ def receipt(record: dict) -> None:
         handle.write(json.dumps(record) + "\n")
 
 
-def pop(pool: list) -> list | None:
+def pop(pool: list) -> Any:
     with _lock:
         return pool.pop() if pool else None
 
@@ -129,9 +130,10 @@ class Pensioner(HttpUser):
 
     @task(5)
     def login(self) -> None:
-        phone = pop(_logins)
-        if phone is None:
+        popped = pop(_logins)
+        if popped is None:
             return
+        phone = str(popped)
         with self.client.post("/api/v1/auth/code", json={"phone": phone}, name="login: code", catch_response=True) as r:
             if r.status_code != 202:
                 r.failure(f"status {r.status_code}")

@@ -105,6 +105,7 @@ def seed(*, status_people: int, relatives: int, faces: int, logins: int) -> dict
         village, _ = Region.objects.get_or_create(
             code=code, defaults={"name": f"基准{level}", "level": level, "parent": village}
         )
+    assert village is not None
     counter = iter(range(1_000_000))
 
     def person(*, with_user: bool) -> Pensioner:
@@ -128,7 +129,8 @@ def seed(*, status_people: int, relatives: int, faces: int, logins: int) -> dict
             user=user,
         )
 
-    def token(user: User) -> str:
+    def token(user: User | None) -> str:
+        assert user is not None
         return AuthToken.objects.create(user=user)[1]
 
     fixture: dict = {"status_tokens": [], "relatives": [], "faces": [], "login_phones": []}
@@ -222,10 +224,12 @@ def verify(*, receipts_file: Path, sms_file: Path) -> dict:
     close_old_connections()
     receipts = [json.loads(line) for line in receipts_file.read_text().splitlines()] if receipts_file.exists() else []
     reports = {r["rid"]: r["id"] for r in receipts if r["kind"] == "death_report"}
-    stored = dict(
-        DeathReport.objects.filter(client_request_id__in=list(reports)).values_list("client_request_id", "pk")
-    )
-    stored = {str(k): v for k, v in stored.items()}
+    stored = {
+        str(rid): pk
+        for rid, pk in DeathReport.objects.filter(client_request_id__in=list(reports)).values_list(
+            "client_request_id", "pk"
+        )
+    }
     lost_reports = [rid for rid, pk in reports.items() if stored.get(rid) != pk]
     certifications = {r["id"] for r in receipts if r["kind"] == "certification"}
     found = set(Certification.objects.filter(pk__in=certifications).values_list("pk", flat=True))
@@ -238,6 +242,7 @@ def verify(*, receipts_file: Path, sms_file: Path) -> dict:
     delays = sorted(
         (sent - created).total_seconds()
         for created, sent in SmsOutbox.objects.filter(sent_at__isnull=False).values_list("created_at", "sent_at")
+        if sent is not None
     )
     return {
         "death_report_receipts": len(reports),
