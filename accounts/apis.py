@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,8 @@ from accounts.phones import mask_phone, normalize_mainland_mobile
 from accounts.selectors import (
     access_log_actor,
     access_log_events,
+    link_requests_for_me,
+    pensioner_of_user,
     pensioners_actable,
     relative_links_of,
     user_roles,
@@ -27,14 +31,16 @@ from accounts.services import (
     device_key_for,
     login_code_request,
     login_with_code,
-    relative_link_confirm,
+    relative_link_pensioner_decide,
     relative_link_request,
     token_revoke,
     token_revoke_all,
 )
 from backend.api.clients import client_ip
+from backend.api.errors import NotFoundError
 from backend.api.pagination import DefaultPagination
 from backend.api.schema import ERROR_RESPONSES
+from notifications.texts import mask_name
 
 CODE_FORMAT_MESSAGE = _("The code is 6 digits.")
 CURRENT_DEVICE = "current"  # path value meaning "the token of this request"
@@ -236,10 +242,9 @@ class RelativeLinkOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     pensioner = PensionerBriefSerializer(source="pensioner_brief")
     relationship = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="approved, or revoked (also when the pensioner refused)")
     requested_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
-    confirm_by_code = serializers.BooleanField(help_text="a code was sent to the pensioner's phone")
 
 
 def _link_payload(link: RelativeLink) -> dict:
@@ -252,49 +257,114 @@ def _link_payload(link: RelativeLink) -> dict:
         "status": link.status,
         "requested_at": link.requested_at,
         "decided_at": link.decided_at,
-        "confirm_by_code": bool(pensioner.phone) and link.status == RelativeLink.Status.PENDING,
     }
 
 
+class RelativeLinkRequestThrottle(ScopedRateThrottle):
+    """Per signed-in user: bounds guessing (ID number, name) pairs and SMS to pensioners."""
+
+    scope_attr = "link_throttle_scope"
+
+
 class RelativeLinkListCreateApi(APIView):
-    """Ask to act for a family member; list my requests and links."""
+    """Ask to act for a family member; list my decided links (approved or refused).
+
+    The answer to a request is the same whether or not the ID number and name match someone, and
+    takes at least ``RELATIVE_LINK_MIN_RESPONSE_SECONDS``: only the pensioner, if they exist, gets an
+    SMS, and answers it from their own phone or app.
+    """
+
+    link_throttle_scope = "relative_link"
 
     class InputSerializer(serializers.Serializer):
         id_number = serializers.CharField(max_length=24)
         name = serializers.CharField(max_length=50)
         relationship = serializers.ChoiceField(choices=RelativeLink.Relationship.choices)
+        requester_name = serializers.CharField(
+            max_length=40, help_text="your own name, shown masked in the SMS to the pensioner"
+        )
+
+    class SubmittedSerializer(serializers.Serializer):
+        status = serializers.CharField(help_text='always "submitted"')
+        message = serializers.CharField()
+
+    def get_throttles(self) -> list:  # type: ignore[type-arg]
+        if self.request.method == "POST":
+            return [RelativeLinkRequestThrottle()]
+        return []
 
     @extend_schema(responses={200: RelativeLinkOutputSerializer(many=True), **ERROR_RESPONSES}, tags=["relatives"])
     def get(self, request: Request) -> Response:
         links = relative_links_of(relative=request.user)
         return Response(RelativeLinkOutputSerializer([_link_payload(link) for link in links], many=True).data)
 
-    @extend_schema(
-        request=InputSerializer, responses={201: RelativeLinkOutputSerializer, **ERROR_RESPONSES}, tags=["relatives"]
-    )
+    @extend_schema(request=InputSerializer, responses={202: SubmittedSerializer, **ERROR_RESPONSES}, tags=["relatives"])
     def post(self, request: Request) -> Response:
+        started = time.monotonic()
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        link = relative_link_request(relative=request.user, request=request, **serializer.validated_data)
-        return Response(RelativeLinkOutputSerializer(_link_payload(link)).data, status=status.HTTP_201_CREATED)
+        relative_link_request(relative=request.user, request=request, **serializer.validated_data)
+        # Same timing class for a match and a miss: no answer before the floor.
+        remaining = settings.RELATIVE_LINK_MIN_RESPONSE_SECONDS - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+        body = {
+            "status": "submitted",
+            "message": _(
+                "If the name and ID number match our records, the pensioner gets an SMS on their registered "
+                "phone and answers it themselves, or in their own app. Once they agree, they appear in your list."
+            ),
+        }
+        return Response(self.SubmittedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
-class RelativeLinkConfirmApi(APIView):
-    """Confirm a link with the code the pensioner received on their own phone."""
+class LinkRequestForMeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    requester_name = serializers.CharField(help_text="masked")
+    requester_phone = serializers.CharField(help_text="masked")
+    relationship = serializers.CharField()
+    requested_at = serializers.DateTimeField()
 
-    class InputSerializer(serializers.Serializer):
-        code = serializers.RegexField(r"^\s*[0-9]{6}\s*$", error_messages={"invalid": CODE_FORMAT_MESSAGE})
 
-    @extend_schema(
-        request=InputSerializer, responses={200: RelativeLinkOutputSerializer, **ERROR_RESPONSES}, tags=["relatives"]
-    )
+def _request_for_me_payload(link: RelativeLink) -> dict:
+    return {
+        "id": link.pk,
+        "requester_name": mask_name(link.requester_name),
+        "requester_phone": mask_phone(link.relative.phone),
+        "relationship": link.relationship,
+        "requested_at": link.requested_at,
+    }
+
+
+class LinkRequestsForMeApi(APIView):
+    """Pending requests from people who asked to act for me (the signed-in pensioner)."""
+
+    @extend_schema(responses={200: LinkRequestForMeSerializer(many=True), **ERROR_RESPONSES}, tags=["relatives"])
+    def get(self, request: Request) -> Response:
+        links = link_requests_for_me(user=request.user)
+        return Response(LinkRequestForMeSerializer([_request_for_me_payload(link) for link in links], many=True).data)
+
+
+class LinkRequestDecideApi(APIView):
+    """Approve or refuse one pending request made for me (the signed-in pensioner)."""
+
+    approve = True
+
+    @extend_schema(request=None, responses={200: RelativeLinkOutputSerializer, **ERROR_RESPONSES}, tags=["relatives"])
     def post(self, request: Request, link_id: int) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        link = relative_link_confirm(
-            relative=request.user, link_id=link_id, code=serializer.validated_data["code"].strip(), request=request
+        pensioner = pensioner_of_user(user=request.user)
+        if pensioner is None:
+            raise NotFoundError()
+        link = relative_link_pensioner_decide(
+            link_id=link_id, pensioner=pensioner, approve=self.approve, via="app", request=request
         )
         return Response(RelativeLinkOutputSerializer(_link_payload(link)).data)
+
+
+class LinkRequestDeclineApi(LinkRequestDecideApi):
+    """Refuse one pending request made for me (the signed-in pensioner)."""
+
+    approve = False
 
 
 class AccessLogApi(APIView):

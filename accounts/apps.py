@@ -11,5 +11,11 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         import backend.checks  # noqa: F401  (registers the deployment checks)
         from accounts.roles_sync import sync_role_groups
+        from accounts.services import relative_link_sms_reply
+        from notifications.registry import register_inbound_handler
+
+        # Registered before the chatbot's (accounts comes first in INSTALLED_APPS): a pensioner's
+        # "Y<number>" / "N<number>" answers a link request; anything else goes on to the chatbot.
+        register_inbound_handler(relative_link_sms_reply)
 
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")

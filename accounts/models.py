@@ -223,6 +223,8 @@ class RelativeLink(models.Model):
         Pensioner, verbose_name=_("pensioner"), on_delete=models.CASCADE, related_name="relative_links"
     )
     relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    # How the requester names themselves; shown masked in the SMS that asks the pensioner.
+    requester_name = models.CharField(_("requester's name"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     approved_by = models.ForeignKey(
         User, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -250,6 +252,7 @@ class OneTimeCode(models.Model):
 
     class Purpose(models.TextChoices):
         LOGIN = "login", _("login")
+        # No longer issued (the pensioner now answers from their own phone or app); kept for old rows.
         RELATIVE_CONFIRM = "relative_confirm", _("relative link confirmation")
 
     phone = models.CharField(_("mobile phone"), max_length=16)

@@ -242,7 +242,23 @@ def pensioners_actable(*, actor: User) -> QuerySet[Pensioner]:
 
 
 def relative_links_of(*, relative: User) -> QuerySet[RelativeLink]:
-    return RelativeLink.objects.filter(relative=relative).select_related("pensioner").order_by("-requested_at")
+    """The requester's decided links. A pending request is not shown: it exists only when the ID number
+    and name matched, so listing it would tell the requester that the pair is in the registry."""
+    return (
+        RelativeLink.objects.filter(relative=relative)
+        .exclude(status=RelativeLink.Status.PENDING)
+        .select_related("pensioner")
+        .order_by("-requested_at")
+    )
+
+
+def link_requests_for_me(*, user: User) -> QuerySet[RelativeLink]:
+    """Pending requests to act for the pensioner this user is, newest first (for their own app)."""
+    return (
+        RelativeLink.objects.filter(pensioner__user=user, status=RelativeLink.Status.PENDING)
+        .select_related("relative")
+        .order_by("-requested_at", "-id")
+    )
 
 
 # --- Whom to text about a pensioner --------------------------------------------------------

@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from typing import Any
 
@@ -29,6 +30,7 @@ from backend.dates import add_months
 from backend.locks import transaction_lock
 from notifications.services import sms_send
 from notifications.sms import SmsKind
+from notifications.texts import mask_name
 
 # --- Audit ---------------------------------------------------------------------------------
 
@@ -358,74 +360,190 @@ def token_revoke_all(*, user: User, request: HttpRequest | None = None) -> int:
 # --- Relative links ------------------------------------------------------------------------
 
 
-@transaction.atomic
-def relative_link_request(
-    *, relative: User, id_number: str, name: str, relationship: str, request: HttpRequest | None = None
-) -> RelativeLink:
-    """Ask to act for a pensioner. Both ID number and name must match, so it cannot be used to probe."""
+def _pensioner_matching(*, id_number: str, name: str) -> Pensioner | None:
     try:
         resident = parse_resident_id(id_number)
     except Exception:
-        resident = None
-    pensioner = Pensioner.objects.filter(id_number=resident.number, name=name.strip()).first() if resident else None
-    if pensioner is None:
-        raise NotFoundError(
-            _("No pensioner matches this ID number and name. Please check them."), code="pensioner_not_matched"
+        return None
+    return Pensioner.objects.filter(id_number=resident.number, name=name.strip()).first()
+
+
+def relative_link_reply_ref(link: RelativeLink) -> str:
+    """What the pensioner replies after Y or N to answer this request (the link's number)."""
+    return str(link.pk)
+
+
+def _relative_link_ask_sms(*, link: RelativeLink, pensioner: Pensioner, relative: User) -> None:
+    """Ask the pensioner on their own phone, naming who asks (masked). No code: nothing to pass on."""
+    if not pensioner.phone:
+        return  # confirmed at the service counter by staff (relative_link_decide)
+    ref = relative_link_reply_ref(link)
+    text = _(
+        "%(requester)s (phone ending %(tail)s) asks to handle your pension certification as your "
+        "%(relationship)s. To agree, reply Y%(ref)s from this phone; to refuse, reply N%(ref)s. You can also "
+        "decide in your own app. This message has no code: never read it out to anyone."
+    ) % {
+        "requester": mask_name(link.requester_name) or _("Someone"),
+        "tail": (relative.phone or "")[-4:],
+        "relationship": RelativeLink.Relationship(link.relationship).label,
+        "ref": ref,
+    }
+    sms_send(
+        to=pensioner.phone,
+        text=settings.SMS_SIGNATURE + text,
+        reason=f"relative_link_ask:{link.pk}",
+        pensioner_id=pensioner.pk,
+    )
+
+
+@transaction.atomic
+def relative_link_request(
+    *,
+    relative: User,
+    id_number: str,
+    name: str,
+    relationship: str,
+    requester_name: str = "",
+    request: HttpRequest | None = None,
+) -> RelativeLink | None:
+    """Ask to act for a pensioner. The caller learns nothing about the registry: whether the ID number
+    and name match, or a request already exists, the same thing happens on the outside (an audit
+    event, the same answer); the pensioner is asked by SMS only when they match.
+
+    Returns the link for internal callers; the API never shows it.
+    """
+    pensioner = _pensioner_matching(id_number=id_number, name=name)
+    if pensioner is None or pensioner.user_id == relative.pk:
+        audit_record(
+            actor=relative,
+            action="relative_link.request_unmatched",
+            target=relative,
+            details={"self": pensioner is not None},
+            request=request,
         )
-    if pensioner.user_id == relative.pk:
-        raise ApplicationError(_("You cannot add yourself as your own relative."), code="link_to_self")
+        return None
+    link = (
+        RelativeLink.objects.filter(relative=relative, pensioner=pensioner)
+        .exclude(status=RelativeLink.Status.REVOKED)
+        .first()
+    )
+    if link is not None:
+        audit_record(actor=relative, action="relative_link.request_repeat", target=link, request=request)
+        return link
     try:
         with transaction.atomic():
-            link = RelativeLink.objects.create(relative=relative, pensioner=pensioner, relationship=relationship)
-    except IntegrityError:
-        raise ConflictError(_("You have already asked to act for this person."), code="link_exists") from None
+            link = RelativeLink.objects.create(
+                relative=relative,
+                pensioner=pensioner,
+                relationship=relationship,
+                requester_name=requester_name.strip()[:40],
+            )
+    except IntegrityError:  # the same request raced in twice
+        return (
+            RelativeLink.objects.filter(relative=relative, pensioner=pensioner)
+            .exclude(status=RelativeLink.Status.REVOKED)
+            .first()
+        )
     if Role.RELATIVE not in user_roles(relative):
         user_add_role(user=relative, role=Role.RELATIVE)
     audit_record(actor=relative, action="relative_link.request", target=link, request=request)
-    if pensioner.phone:
-        one_time_code_issue(
-            phone=pensioner.phone,
-            purpose=OneTimeCode.Purpose.RELATIVE_CONFIRM,
-            requester=code_requester(phone=pensioner.phone, user=relative),
-            subject_id=link.pk,
-            text=settings.SMS_SIGNATURE
-            + _(
-                "A family member asked to handle pension certification for you. If you agree, "
-                "give them this code: %(code)s (valid %(minutes)d minutes)."
-            ),
-        )
+    _relative_link_ask_sms(link=link, pensioner=pensioner, relative=relative)
     return link
 
 
-def relative_link_confirm(
-    *, relative: User, link_id: int, code: str, request: HttpRequest | None = None
-) -> RelativeLink:
-    """The pensioner agreed by passing on the code sent to their own phone.
+def _relative_link_answered_sms(*, link: RelativeLink, approve: bool) -> None:
+    """Tell the relative what the pensioner decided (the pensioner chose to answer, so naming them is fine)."""
+    relative_phone = link.relative.phone
+    if not relative_phone:
+        return
+    values = {"name": mask_name(link.pensioner.name)}
+    text = (
+        _("%(name)s agreed: you can now certify for them in the app.")
+        if approve
+        else _("%(name)s did not agree to your request to act for them.")
+    ) % values
+    sms_send(
+        to=relative_phone,
+        text=settings.SMS_SIGNATURE + text,
+        reason=f"relative_link_answer:{link.pk}",
+        pensioner_id=link.pensioner_id,
+    )
 
-    The code is checked outside the transaction so a wrong try stays counted.
+
+@transaction.atomic
+def relative_link_pensioner_decide(
+    *, link_id: int, pensioner: Pensioner, approve: bool, via: str, request: HttpRequest | None = None
+) -> RelativeLink:
+    """The pensioner, from their own phone (SMS reply) or their own app, approves or refuses a request.
+
+    ``via`` is ``"sms"`` or ``"app"``. Only a pending request made for this pensioner can be decided;
+    anything else is not found.
     """
-    link = RelativeLink.objects.select_related("pensioner").filter(pk=link_id, relative=relative).first()
+    link = (
+        RelativeLink.objects.select_for_update()
+        .select_related("pensioner", "relative")
+        .filter(pk=link_id, pensioner=pensioner)
+        .first()
+    )
     if link is None:
         raise NotFoundError()
     if link.status != RelativeLink.Status.PENDING:
         raise ConflictError(_("This request has already been decided."), code="link_not_pending")
-    if not link.pensioner.phone:
-        raise ApplicationError(
-            _("The pensioner has no phone on record. Please ask the service office to approve."),
-            code="link_needs_staff",
-        )
-    one_time_code_check(
-        phone=link.pensioner.phone, purpose=OneTimeCode.Purpose.RELATIVE_CONFIRM, subject_id=link.pk, code=code
+    link.status = RelativeLink.Status.APPROVED if approve else RelativeLink.Status.REVOKED
+    link.approved_via = f"pensioner_{via}" if approve else f"declined_{via}"
+    link.decided_at = timezone.now()
+    link.save(update_fields=["status", "approved_via", "decided_at"])
+    audit_record(
+        actor=pensioner.user,
+        action="relative_link.approve" if approve else "relative_link.decline",
+        target=link,
+        details={"via": via},
+        request=request,
     )
-    with transaction.atomic():
-        updated = RelativeLink.objects.filter(pk=link.pk, status=RelativeLink.Status.PENDING).update(
-            status=RelativeLink.Status.APPROVED, approved_via="pensioner_code", decided_at=timezone.now()
-        )
-        if updated != 1:
-            raise ConflictError(_("This request has already been decided."), code="link_not_pending")
-        link.refresh_from_db()
-        audit_record(actor=relative, action="relative_link.approve", target=link, request=request)
+    _relative_link_answered_sms(link=link, approve=approve)
     return link
+
+
+def relative_link_sms_reply(*, inbound: Any) -> bool:
+    """Inbound-SMS handler (registered by ``AccountsConfig.ready``, before the chatbot): a pensioner's
+    reply ``Y<number>`` / ``N<number>`` (or a bare Y / N, 同意 / 不同意, when one request is pending)
+    decides a link request made for the pensioner whose registered phone sent it."""
+    match = SMS_REPLY.fullmatch((inbound.text or "").strip())
+    if match is None:
+        return False
+    try:
+        phone = normalize_mainland_mobile(inbound.from_phone)
+    except Exception:
+        return False
+    word, ref = match.group(1).upper(), match.group(2)
+    pending = RelativeLink.objects.filter(status=RelativeLink.Status.PENDING, pensioner__phone=phone)
+    if ref:
+        pending = pending.filter(pk=int(ref))
+    links = list(pending.select_related("pensioner")[:2])
+    if len(links) != 1:
+        return False  # nothing (or more than one thing) to answer: the chatbot takes the text
+    link = links[0]
+    approve = word in ("Y", "同意")
+    try:
+        relative_link_pensioner_decide(link_id=link.pk, pensioner=link.pensioner, approve=approve, via="sms")
+    except ApplicationError:
+        return False
+    text = (
+        _("You agreed. Your family member can now certify for you.")
+        if approve
+        else _("You refused. Your family member cannot act for you.")
+    )
+    sms_send(
+        to=phone,
+        text=settings.SMS_SIGNATURE + text,
+        reason=f"relative_link_reply_ack:{link.pk}",
+        kind=SmsKind.REPLY,
+        pensioner_id=link.pensioner_id,
+    )
+    return True
+
+
+SMS_REPLY = re.compile(r"(?i)(Y|N|同意|不同意)\s*(\d{1,12})?")
 
 
 @transaction.atomic

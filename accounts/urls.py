@@ -12,5 +12,7 @@ urlpatterns = [
     path("me", apis.MeApi.as_view(), name="me"),
     path("me/access-log", apis.AccessLogApi.as_view(), name="access-log"),
     path("relatives/links", apis.RelativeLinkListCreateApi.as_view(), name="relative-links"),
-    path("relatives/links/<int:link_id>/confirm", apis.RelativeLinkConfirmApi.as_view(), name="relative-link-confirm"),
+    path("me/link-requests", apis.LinkRequestsForMeApi.as_view(), name="link-requests-for-me"),
+    path("me/link-requests/<int:link_id>/approve", apis.LinkRequestDecideApi.as_view(), name="link-request-approve"),
+    path("me/link-requests/<int:link_id>/decline", apis.LinkRequestDeclineApi.as_view(), name="link-request-decline"),
 ]

@@ -183,6 +183,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "login_code": env.str("THROTTLE_LOGIN_CODE", default="30/min"),
         # per client address and day over all phones (carrier NAT puts many people behind one address)
         "login_code_daily": env.str("THROTTLE_LOGIN_CODE_DAILY", default="500/day"),
+        # per signed-in user: requests to act for a family member (each may text a pensioner)
+        "relative_link": env.str("THROTTLE_RELATIVE_LINK", default="10/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the header is ignored
@@ -239,6 +241,8 @@ LOGIN_CODE_DAILY_LIMIT = env.int("LOGIN_CODE_DAILY_LIMIT", default=10)  # per ph
 # Per phone and purpose from requesters the phone never logged in from (bounds SMS to a stranger's phone;
 # the phone's own app, with its device key, is not held back by it). See docs/security.md.
 LOGIN_CODE_PHONE_DAILY_LIMIT = env.int("LOGIN_CODE_PHONE_DAILY_LIMIT", default=20)
+# A request to act for a family member answers no sooner than this, matched or not (no timing oracle).
+RELATIVE_LINK_MIN_RESPONSE_SECONDS = env.float("RELATIVE_LINK_MIN_RESPONSE_SECONDS", default=0.4)
 
 # --- Certification ------------------------------------------------------------------------
 CERTIFICATION_VALIDITY_MONTHS = env.int("CERTIFICATION_VALIDITY_MONTHS", default=12)
@@ -440,6 +444,14 @@ CASEWORK_MONTHLY_REPORT_DUE_DAY = env.int("CASEWORK_MONTHLY_REPORT_DUE_DAY", def
 # Evidence photos/scans (JPEG, PNG, PDF checked by content); stored under MEDIA_ROOT, never served by URL.
 CASEWORK_EVIDENCE_MAX_BYTES = env.int("CASEWORK_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 CASEWORK_EVIDENCE_MAX_FILES = env.int("CASEWORK_EVIDENCE_MAX_FILES", default=10)
+# Decoding a photo is refused before a pixel is decoded when it would take more memory than this.
+CASEWORK_EVIDENCE_MAX_DECODE_BYTES = env.int("CASEWORK_EVIDENCE_MAX_DECODE_BYTES", default=256 * 1024 * 1024)
+CASEWORK_EVIDENCE_MAX_PDF_PAGES = env.int("CASEWORK_EVIDENCE_MAX_PDF_PAGES", default=50)
+# Per-user upload quota over the local calendar day (HTTP 429 beyond it); staff included.
+CASEWORK_EVIDENCE_DAILY_MAX_FILES = env.int("CASEWORK_EVIDENCE_DAILY_MAX_FILES", default=40)
+CASEWORK_EVIDENCE_DAILY_MAX_BYTES = env.int("CASEWORK_EVIDENCE_DAILY_MAX_BYTES", default=100 * 1024 * 1024)
+# Uploads never attached to a report, case or proof are deleted by a daily task this many hours later.
+CASEWORK_EVIDENCE_ORPHAN_HOURS = env.int("CASEWORK_EVIDENCE_ORPHAN_HOURS", default=48)
 # A new case is due for a decision this many days after it is opened.
 CASEWORK_CASE_DEADLINE_DAYS = env.int("CASEWORK_CASE_DEADLINE_DAYS", default=30)
 # Day of the month the monthly benefit is paid (payment ledger).

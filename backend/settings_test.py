@@ -11,6 +11,8 @@ os.environ.setdefault("Q_SYNC", "True")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("THROTTLE_LOGIN_CODE", "10000/min")
 os.environ.setdefault("THROTTLE_LOGIN_CODE_DAILY", "1000000/day")
+os.environ.setdefault("THROTTLE_RELATIVE_LINK", "10000/min")
+os.environ.setdefault("RELATIVE_LINK_MIN_RESPONSE_SECONDS", "0.05")
 # Tests that exercise quiet hours set them explicitly; all others must not depend on the clock.
 os.environ.setdefault("SMS_QUIET_HOURS_START", "")
 # Tests that exercise the staff second factor switch it on themselves.

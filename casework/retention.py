@@ -11,7 +11,8 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from accounts.services import audit_record
@@ -59,5 +60,53 @@ def evidence_expired_purge(*, now: datetime.datetime | None = None) -> int:
             evidence.delete()
         if name:
             EvidenceFile._meta.get_field("file").storage.delete(name)
+        deleted += 1
+    return deleted
+
+
+def _orphans(cutoff: datetime.datetime) -> QuerySet[EvidenceFile]:
+    """Uploads older than ``cutoff`` that no case, death report, report item or proof of life uses."""
+    on_items = MonthlyReportItem.evidence.through.objects.values("evidencefile_id")
+    return EvidenceFile.objects.filter(
+        created_at__lt=cutoff,
+        cases__isnull=True,
+        death_reports__isnull=True,
+        proof_of_life__isnull=True,
+    ).exclude(pk__in=on_items)
+
+
+def _evidence_file_delete(name: str) -> None:
+    """Remove a stored evidence file (kept apart: the storage may change)."""
+    if name:
+        EvidenceFile._meta.get_field("file").storage.delete(name)
+
+
+def evidence_orphans_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete uploads never attached to anything ``CASEWORK_EVIDENCE_ORPHAN_HOURS`` after they came in.
+
+    Each row is locked and checked again before it goes, so a report attaching it at that moment
+    either sees it deleted (and asks for a new upload) or keeps it. Returns how many were deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=settings.CASEWORK_EVIDENCE_ORPHAN_HOURS)
+    deleted = 0
+    for pk in list(_orphans(cutoff).values_list("pk", flat=True)[:10_000]):
+        with transaction.atomic():
+            evidence = _orphans(cutoff).filter(pk=pk).select_for_update(skip_locked=True, of=("self",)).first()
+            if evidence is None:
+                continue
+            name = evidence.file.name
+            try:
+                with transaction.atomic():
+                    audit_record(
+                        actor=None,
+                        action="retention.evidence_orphan_delete",
+                        target=evidence,
+                        details={"evidence": pk, "sha256": evidence.sha256, "uploaded_by": evidence.uploaded_by_id},
+                    )
+                    evidence.delete()
+            except ProtectedError:  # something new points at it: keep it
+                continue
+            transaction.on_commit(lambda name=name: _evidence_file_delete(name))  # type: ignore[misc]
         deleted += 1
     return deleted

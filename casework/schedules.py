@@ -36,4 +36,11 @@ def schedules() -> list[dict[str, Any]]:
             "schedule_type": Schedule.CRON,
             "cron": settings.RETENTION_CRON,
         },
+        {
+            # Uploads never attached to anything, CASEWORK_EVIDENCE_ORPHAN_HOURS after they came in.
+            "name": "casework.evidence_orphans",
+            "func": "casework.retention.evidence_orphans_purge",
+            "schedule_type": Schedule.CRON,
+            "cron": settings.RETENTION_CRON,
+        },
     ]

@@ -112,12 +112,6 @@ def audience_for_phone(*, phone: str) -> Audience:
     return Audience(user=None, phone=phone, channel=Channel.SMS, people=people, own_ids=frozenset(p.pk for p in people))
 
 
-def has_pending_relative_link(*, user: User | None) -> bool:
-    if user is None:
-        return False
-    return relative_links_of(relative=user).filter(status=RelativeLink.Status.PENDING).exists()
-
-
 @dataclass(frozen=True)
 class Office:
     name: str

@@ -31,6 +31,7 @@ UPLOAD_ERRORS = {
     **ERRORS,
     413: OpenApiResponse(ErrorSerializer, description="file too large"),
     415: OpenApiResponse(ErrorSerializer, description="not a JPEG, PNG or PDF (checked by content)"),
+    429: OpenApiResponse(ErrorSerializer, description="daily upload quota reached (evidence_quota_exceeded)"),
 }
 
 

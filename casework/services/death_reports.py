@@ -54,6 +54,11 @@ def _reporter_capacity(*, reporter: User, pensioner: Pensioner) -> tuple[str, st
     raise NotFoundError()
 
 
+def death_report_ack_reason(*, case_id: int, reporter_id: int) -> str:
+    """The outbox reason of the acknowledgement SMS: unique per case and reporter."""
+    return f"death_report_ack:c{case_id}:u{reporter_id}"
+
+
 def death_report_submit(
     *,
     reporter: User,
@@ -125,10 +130,12 @@ def death_report_submit(
                 details={"case": case.pk, "capacity": capacity, "evidence": [e.pk for e in evidence]},
                 request=request,
             )
+            # One acknowledgement per case and reporter: more reports of the same death (other
+            # request ids, a double tap, a bot) join the open case and send nothing new.
             _sms(
                 to=reporter.phone,
                 pensioner_id=pensioner.pk,
-                reason=f"death_report_ack:{report.pk}",
+                reason=death_report_ack_reason(case_id=case.pk, reporter_id=reporter.pk),
                 text=_(
                     "We received your report of the death of %(name)s (case no. %(case)d). Payment is on hold "
                     "while we verify; we will tell you the result by SMS."

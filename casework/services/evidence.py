@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -32,15 +34,33 @@ def _sniff_content_type(head: bytes) -> str:
         return "application/octet-stream"
 
 
+def _decode_bytes_estimate(mode: str, size: tuple[int, int]) -> int:
+    """How much memory the decoded pixels take (bands x bytes per sample x pixels)."""
+    from PIL import Image
+
+    bands = Image.getmodebands(mode)
+    sample = 2 if "16" in mode else 4 if mode in ("I", "F") else 1
+    return size[0] * size[1] * bands * sample
+
+
 def _verify_image(upload: UploadedFile[bytes]) -> bool:
-    """Decode the image structure, so a JPEG header glued to junk is refused too."""
+    """Decode every pixel, so a JPEG header glued to junk or a truncated photo is refused.
+
+    Memory stays bounded: a JPEG is decoded at a reduced scale (``draft``; every byte of the stream
+    is still read and checked), anything whose decoded size would exceed
+    ``CASEWORK_EVIDENCE_MAX_DECODE_BYTES`` is refused before a pixel is decoded.
+    """
     from PIL import Image
 
     upload.seek(0)
     try:
         with Image.open(upload) as image:
-            image.verify()
-    except Exception:  # any decoder error means "not a usable image"
+            if image.format == "JPEG":
+                image.draft("RGB", (1024, 1024))
+            if _decode_bytes_estimate(image.mode, image.size) > settings.CASEWORK_EVIDENCE_MAX_DECODE_BYTES:
+                return False
+            image.load()
+    except Exception:  # any decoder error (truncated, corrupt, too many pixels) means "not a usable image"
         return False
     finally:
         upload.seek(0)
@@ -48,12 +68,56 @@ def _verify_image(upload: UploadedFile[bytes]) -> bool:
 
 
 def _verify_pdf(upload: UploadedFile[bytes]) -> bool:
+    """Parse the PDF's structure (pypdf): cross-reference table or stream, trailer, catalog, and a page
+    tree with at least one page. A ``%PDF-`` header and an ``%%EOF`` around junk is refused."""
+    import logging
+
+    from pypdf import PdfReader
+
     upload.seek(0)
     head = upload.read(5)
-    upload.seek(max(0, (upload.size or 0) - 1024))
-    tail = upload.read()
     upload.seek(0)
-    return head == b"%PDF-" and b"%%EOF" in tail
+    if head != b"%PDF-":
+        return False
+    pypdf_logger = logging.getLogger("pypdf")
+    previous = pypdf_logger.disabled
+    pypdf_logger.disabled = True  # its warnings about repaired files are not ours to log
+    try:
+        reader = PdfReader(upload, strict=False)
+        pages = len(reader.pages)
+        if pages < 1 or pages > settings.CASEWORK_EVIDENCE_MAX_PDF_PAGES:
+            return False
+        reader.pages[0].mediabox  # noqa: B018 - reading it parses the first page object
+    except Exception:  # any parser error means "not a usable PDF"
+        return False
+    finally:
+        pypdf_logger.disabled = previous
+        upload.seek(0)
+    return True
+
+
+def _quota_check(*, uploaded_by: User, size: int) -> None:
+    """Refuse (429) beyond the uploader's daily count or bytes; the uploader's row is locked so parallel
+    uploads are counted one after the other. Called inside the upload's transaction."""
+    User.objects.select_for_update().filter(pk=uploaded_by.pk).first()
+    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = EvidenceFile.objects.filter(uploaded_by=uploaded_by, created_at__gte=day_start).aggregate(
+        files=Count("pk"), size=Sum("size")
+    )
+    files, used = today["files"] or 0, today["size"] or 0
+    too_many = files + 1 > settings.CASEWORK_EVIDENCE_DAILY_MAX_FILES
+    if too_many or used + size > settings.CASEWORK_EVIDENCE_DAILY_MAX_BYTES:
+        message = _("You have reached today's upload limit. Please try again tomorrow.")
+        raise ApplicationError(
+            message,
+            code="evidence_quota_exceeded",
+            status_code=429,
+            fields={"file": [message]},
+            extra={
+                "daily_max_files": settings.CASEWORK_EVIDENCE_DAILY_MAX_FILES,
+                "daily_max_bytes": settings.CASEWORK_EVIDENCE_DAILY_MAX_BYTES,
+            },
+        )
 
 
 @transaction.atomic
@@ -62,7 +126,8 @@ def evidence_upload(
 ) -> EvidenceFile:
     """Check a photo or scan by its content and size, then store it privately under MEDIA_ROOT.
 
-    The same uploader sending the same bytes again gets the first record back.
+    The same uploader sending the same bytes again gets the first record back (not counted again
+    against the daily quota); a new file is checked against the quota before its content is decoded.
     """
     if upload.size is None or upload.size == 0:
         raise ApplicationError(
@@ -72,6 +137,14 @@ def evidence_upload(
     if upload.size > max_bytes:
         message = _("The file is too large; the limit is %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)}
         raise ApplicationError(message, code="evidence_too_large", status_code=413, fields={"file": [message]})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    sha256 = digest.hexdigest()
+    existing = EvidenceFile.objects.filter(uploaded_by=uploaded_by, sha256=sha256).first()
+    if existing is not None:
+        return existing
+    _quota_check(uploaded_by=uploaded_by, size=upload.size)
     upload.seek(0)
     head = upload.read(_SNIFF_BYTES)
     upload.seek(0)
@@ -83,13 +156,6 @@ def evidence_upload(
     if not valid:
         message = _("Only photos (JPEG, PNG) or PDF scans can be uploaded.")
         raise ApplicationError(message, code="evidence_type_not_allowed", status_code=415, fields={"file": [message]})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    sha256 = digest.hexdigest()
-    existing = EvidenceFile.objects.filter(uploaded_by=uploaded_by, sha256=sha256).first()
-    if existing is not None:
-        return existing
     upload.seek(0)
     evidence = EvidenceFile(
         uploaded_by=uploaded_by,

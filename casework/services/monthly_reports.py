@@ -198,6 +198,10 @@ def monthly_report_submit(
         with transaction.atomic():
             current = MonthlyReport.objects.filter(village=village, period=period, is_current=True).first()
             if current is not None:
+                # A retry of this very request may have committed since the first look: it is a replay.
+                replay = _report_replay(actor=actor, client_request_id=client_request_id)
+                if replay is not None:
+                    return replay, False
                 raise ConflictError(
                     _("This month's report was already submitted. Amend it instead."),
                     code="report_exists",
@@ -262,6 +266,10 @@ def monthly_report_amend(
                 raise NotFoundError()
             village = _assigned_village(actor=actor, village_id=previous.village_id)
             if not previous.is_current:
+                # Superseded by a retry of this very request that held the lock first: a replay.
+                replay = _report_replay(actor=actor, client_request_id=client_request_id)
+                if replay is not None:
+                    return replay, False
                 raise ConflictError(
                     _("A newer version of this report exists. Amend the latest version."),
                     code="report_superseded",

@@ -1,4 +1,4 @@
-"""Certifying for a family member: who I am linked to, a pending link, or how to link."""
+"""Certifying for a family member: who I am linked to, or how to link."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from chatbot.flows.context import Context
 from chatbot.nlu.classifier import Prediction
 from chatbot.nlu.intents import Intent
 from chatbot.replies import Reply, face_button, intent_button, link_family_button, relative_links_action
-from chatbot.selectors import has_pending_relative_link
 
 
 def proxy(ctx: Context, prediction: Prediction | None) -> Reply:
@@ -20,15 +19,13 @@ def proxy(ctx: Context, prediction: Prediction | None) -> Reply:
             "The face scanned is the pensioner's own face."
         ) % {"names": names}
         return Reply(text, [face_button(p, own=False) for p in relatives[:3]])
-    if has_pending_relative_link(user=ctx.audience.user):
-        return Reply(
-            _("Your link request is waiting for confirmation. Once it is confirmed you can certify for them."),
-            [intent_button(Intent.HUMAN)],
-        )
+    # A pending request is not mentioned: it exists only when the ID number and name matched, and
+    # the requester must not learn that from us (see docs/security.md).
     return Reply(
         _(
-            "Yes, family members can. First link the pensioner under 'My family'; they confirm with a "
-            "code sent to their phone. Then you can certify for them with your phone."
+            "Yes, family members can. First ask to link the pensioner under 'My family'. They get an SMS "
+            "naming you and agree by replying from their own phone, or in their own app; nobody ever needs "
+            "a code from them. Once they agree you can certify for them with your phone."
         ),
         [link_family_button(), intent_button(Intent.HOW_TO_CERTIFY)],
         None if ctx.sms else relative_links_action(),

@@ -60,10 +60,14 @@ def png_bytes() -> bytes:
     return buffer.getvalue()
 
 
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def pdf_bytes() -> bytes:
+    """A real one-page PDF (a scan as Pillow writes it), which pypdf parses."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (250, 250, 250)).save(buffer, format="PDF")
+    return buffer.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
 
 
 def upload(content: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:

@@ -62,7 +62,7 @@ def test_the_case_summary_gives_the_date_of_death_as_staff_read_it(relative_link
 
 def test_the_reporter_gets_an_acknowledgement_sms(relative_link):
     response = report(client_for(relative_link.relative), relative_link.pensioner)
-    acks = sms_queued(f"death_report_ack:{response.json()['id']}")
+    acks = sms_queued(f"death_report_ack:c{response.json()['case_id']}:u{relative_link.relative.pk}")
     assert len(acks) == 1
     assert acks[0].recipient == relative_link.relative.phone
     assert str(response.json()["case_id"]) in acks[0].text
@@ -186,3 +186,21 @@ def test_i_can_list_and_read_my_reports_but_not_others(relative_link):
     assert client.get(f"/api/v1/death-reports/{created['id']}").status_code == 200
     stranger = client_for(RelativeLinkFactory().relative)
     assert stranger.get(f"/api/v1/death-reports/{created['id']}").status_code == 404
+
+
+def test_more_reports_of_the_same_death_send_one_acknowledgement_per_reporter(relative_link):
+    client = client_for(relative_link.relative)
+    responses = [report(client, relative_link.pensioner) for _ in range(5)]
+    assert [r.status_code for r in responses] == [201] * 5
+    assert DeathReport.objects.count() == 5
+    assert len(sms_queued("death_report_ack:")) == 1
+
+
+def test_a_second_reporter_of_the_same_death_gets_their_own_acknowledgement(relative_link):
+    other = RelativeLinkFactory(pensioner=relative_link.pensioner)
+    report(client_for(relative_link.relative), relative_link.pensioner)
+    report(client_for(other.relative), relative_link.pensioner)
+    assert {sms.recipient for sms in sms_queued("death_report_ack:")} == {
+        relative_link.relative.phone,
+        other.relative.phone,
+    }

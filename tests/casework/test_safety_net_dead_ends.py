@@ -234,7 +234,7 @@ def test_case_texts_have_no_stray_spaces_around_names(sms_test_settings):
         place="家中",
         client_request_id=request_id(),
     )
-    (ack,) = sms_queued(f"death_report_ack:{report.pk}")
+    (ack,) = sms_queued(f"death_report_ack:c{report.case_id}:u{link.relative.pk}")
     assert f"您报告的{link.pensioner.name}死亡" in ack.text
 
 

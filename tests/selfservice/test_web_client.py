@@ -401,23 +401,46 @@ def test_certify_for_my_parent_through_an_approved_link(page, pensioner, sms_out
     assert certification.recorded_by == relative
 
 
-def test_ask_for_a_link_and_confirm_it_with_the_parents_code(page, pensioner, sms_outbox):
+def test_ask_for_a_link_and_the_parent_agrees_by_replying_to_the_sms(page, pensioner, sms_outbox):
+    from accounts.models import RelativeLink
+    from notifications.services import sms_inbound_receive
+
     relative = UserFactory(roles=[Role.RELATIVE])
     login(page, relative.phone, sms_outbox)
     page.goto(page.base + "/m/#link-request")
     form = screen(page, "link-request")
     form.locator("input[name=name]").fill(pensioner.name)
     form.locator("input[name=id_number]").fill(pensioner.id_number)
+    form.locator("input[name=requester_name]").fill("陈小明")
     form.locator(".radios label:has(input[value=child])").click()
     assert_elder_mode(page)
     form.locator("button[type=submit]").click()
-    confirm = screen(page, "link-confirm")
-    to_parent = [m for m in sms_outbox if m.to == pensioner.phone]
-    confirm.locator("input[name=code]").fill(re.search(r"\d{6}", to_parent[-1].text).group(0))
-    confirm.locator("button[type=submit]").click()
     proxy = screen(page, "proxy")
-    proxy.locator("button.primary", has_text="陈星").wait_for()
+    assert "老人登记的手机会收到短信" in proxy.locator("[data-slot=empty]").inner_text()
+    to_parent = [m for m in sms_outbox if m.to == pensioner.phone]
+    assert "陈*明" in to_parent[-1].text and not re.search(r"\d{6}", to_parent[-1].text)
+    link = RelativeLink.objects.get(relative=relative)
+    sms_inbound_receive(provider_message_id="SMweb1", from_phone=pensioner.phone, to_phone="", text=f"Y{link.pk}")
+    page.goto(page.base + "/m/#home")
+    page.goto(page.base + "/m/#proxy")
+    screen(page, "proxy").locator("button.primary", has_text="陈星").wait_for()
     assert relative.relative_links.get().status == "approved"
+
+
+def test_a_parent_agrees_to_a_link_request_in_their_own_app(page, pensioner, sms_outbox):
+    from accounts.models import RelativeLink
+
+    link = RelativeLinkFactory(pensioner=pensioner, status=RelativeLink.Status.PENDING, requester_name="陈小明")
+    login(page, pensioner.phone, sms_outbox)
+    home = screen(page, "home")
+    requests = home.locator("[data-slot=requests]")
+    requests.wait_for()
+    assert "陈*明" in requests.inner_text()
+    assert_elder_mode(page)
+    requests.locator("button[data-decision=approve]").click()
+    home.locator("[data-slot=requests]").wait_for(state="hidden")
+    link.refresh_from_db()
+    assert (link.status, link.approved_via) == ("approved", "pensioner_app")
 
 
 def test_file_a_zero_report_in_two_taps(page, sms_outbox):

@@ -173,6 +173,7 @@ screens.home = {
       return;
     }
     notice.hidden = true;
+    await showLinkRequests(screen);
     const status = await api("GET", "certification/status");
     slot(screen, "title").textContent = status.display.title;
     slot(screen, "sentence").textContent = status.display.sentence;
@@ -198,6 +199,35 @@ screens.home = {
     go("login");
   },
 };
+
+// Family members asking to act for me: I answer here, in my own app (or by replying to the SMS).
+async function showLinkRequests(screen) {
+  const box = slot(screen, "requests");
+  const list = slot(screen, "request-list");
+  const requests = await api("GET", "me/link-requests");
+  list.replaceChildren();
+  for (const request of requests) {
+    const li = el("li");
+    li.append(
+      el("p", {}, t("link_asks", {
+        name: request.requester_name || request.requester_phone,
+        phone: request.requester_phone,
+        relationship: t(`relationship_${request.relationship}`),
+      })),
+    );
+    for (const [decision, label, kind] of [["approve", "link_agree", "primary"], ["decline", "link_refuse", "secondary"]]) {
+      const b = el("button", { type: "button", class: `button ${kind}`, "data-decision": decision }, t(label));
+      b.onclick = async () => {
+        await api("POST", `me/link-requests/${request.id}/${decision}`);
+        state.flash = "";
+        go("home");
+      };
+      li.append(b);
+    }
+    list.append(li);
+  }
+  box.hidden = !requests.length;
+}
 
 function statusQuery() {
   return state.faceFor ? { pensioner: state.faceFor.id } : undefined;
@@ -349,16 +379,6 @@ screens.proxy = {
           go("face");
         };
         li.append(el("p", {}, personLabel(link.pensioner)), b);
-      } else if (link.status === "pending") {
-        li.append(el("p", { class: "wait" }, `${personLabel(link.pensioner)}: ${t("link_pending")}`));
-        if (link.confirm_by_code) {
-          const b = el("button", { type: "button", class: "button secondary" }, t("enter_code"));
-          b.onclick = () => {
-            state.link = link;
-            go("link-confirm");
-          };
-          li.append(b);
-        }
       } else {
         continue;
       }
@@ -385,32 +405,19 @@ screens["link-request"] = {
     });
   },
   async submit(screen, form) {
-    const link = await api("POST", "relatives/links", {
-      json: { name: form.name.value.trim(), id_number: form.id_number.value.trim(), relationship: form.relationship.value },
+    const answer = await api("POST", "relatives/links", {
+      json: {
+        name: form.name.value.trim(),
+        id_number: form.id_number.value.trim(),
+        relationship: form.relationship.value,
+        requester_name: form.requester_name.value.trim(),
+      },
     });
     form.reset();
     state.me = null;
-    if (link.confirm_by_code) {
-      state.link = link;
-      return go("link-confirm");
-    }
-    state.flash = t("link_requested");
+    // The same answer whether or not the person was found: the parent answers on their own phone.
+    state.flash = answer.message || t("link_requested");
     return go("proxy");
-  },
-};
-
-screens["link-confirm"] = {
-  open(screen) {
-    if (!state.link) return go("proxy");
-    slot(screen, "explain").textContent = t("link_requested_code", { name: state.link.pensioner.name });
-    $(screen, "#link-code").value = "";
-  },
-  async submit(screen, form) {
-    const link = await api("POST", `relatives/links/${state.link.id}/confirm`, { json: { code: form.code.value.trim() } });
-    state.link = null;
-    state.me = null;
-    state.flash = t("link_confirmed", { name: link.pensioner.name });
-    go("proxy");
   },
 };
 
