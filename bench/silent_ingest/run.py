@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--pensioners", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
+    parser.add_argument("--ingest-only", action="store_true", help="stop after the ingestion figures")
     args = parser.parse_args()
     today = datetime.date.today()  # noqa: DTZ011 - the bench's calendar day
     setup_database()
@@ -234,6 +235,8 @@ def main() -> None:
         f"| **all** | {int(total_rows):,} | {total_rows / total_raw:,.0f} | {total_rows / total_ingest:,.0f} | "
         f"{total_raw / total_ingest:.0%} | {peak} MiB |"
     )
+    if args.ingest_only:
+        return
     before = table_counts()
     wall, rss, out = manage("silent_round")
     print(f"silent_round 1: {wall:.1f} s, peak RSS {rss} MiB; {' '.join(out.split())}")
