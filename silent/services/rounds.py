@@ -3,8 +3,10 @@
 Order matters and is fixed: (1) death, custody and release signals are acted on first, so (2)
 activity dated after a death is caught and (3) a person with a death signal is graded low and (4)
 never certified in the same round. Grading is one set-based statement over the registry; the
-people it makes certifiable are then certified one by one through the certification core (every
-person individually, with the evidence that proved them alive).
+people it makes certifiable are then certified in chunks: active people through
+``selfservice.services.certification_record_bulk`` (one statement per step for the chunk, one
+decision and audit event per person with the evidence that proved them alive), overdue-suspended
+people one by one through ``certification_record`` (its resumption case).
 
 Idempotent: a signal event is acted on once (``Decision`` is unique per event and outcome), a
 grade is rewritten only when it changes, and a certification happens only when it rolls the due
