@@ -69,6 +69,38 @@ def audit_record(
     return event
 
 
+def audit_record_bulk(*, action: str, entries: list[tuple[models.Model, int | None, dict[str, Any]]]) -> int:
+    """Append many system events (no actor, no request) to the chain at once: one lock, one read of
+    the chain's end, one insert. ``entries``: (target, pensioner id, details). Same rows and hashes
+    as calling ``audit_record`` for each in order."""
+    if not entries:
+        return 0
+    with transaction.atomic(savepoint=False):
+        transaction_lock("accounts.audit-chain")
+        last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values("seq", "hash").first()
+        seq, prev = ((last["seq"] or 0), last["hash"]) if last else (0, "")
+        now = timezone.now()
+        events = []
+        for target, pensioner_id, details in entries:
+            seq += 1
+            event = AuditEvent(
+                actor=None,
+                action=action,
+                target_type=target._meta.label_lower,
+                target_id=str(target.pk),
+                pensioner_id_ref=pensioner_id,
+                client_ip=None,
+                details=json.loads(json.dumps(details, cls=DjangoJSONEncoder)),
+                created_at=now,
+                seq=seq,
+                prev_hash=prev,
+            )
+            event.hash = prev = event.compute_hash()
+            events.append(event)
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
 # --- Registry ------------------------------------------------------------------------------
 
 

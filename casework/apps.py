@@ -8,10 +8,12 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("casework")
 
     def ready(self) -> None:
-        from selfservice.signals import certification_recorded
+        from selfservice.signals import certification_recorded, certifications_recorded_bulk
 
         certification_recorded.connect(_open_resumption_case, dispatch_uid="casework.resumption_case")
         certification_recorded.connect(_cancel_visit_tasks, dispatch_uid="casework.cancel_visit_tasks")
+        # The bulk path certifies only active people: no resumption; open visits are cancelled.
+        certifications_recorded_bulk.connect(_cancel_visit_tasks_bulk, dispatch_uid="casework.cancel_visit_tasks_bulk")
         _register_safety_net()
 
 
@@ -31,6 +33,12 @@ def _cancel_visit_tasks(*, pensioner, certification, **_kwargs) -> None:  # type
     from casework.services.visits import visit_tasks_cancel_certified
 
     visit_tasks_cancel_certified(pensioner=pensioner, certification=certification)
+
+
+def _cancel_visit_tasks_bulk(*, certifications, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+    from casework.services.visits import visit_tasks_cancel_certified_bulk
+
+    visit_tasks_cancel_certified_bulk(certifications=certifications)
 
 
 def _open_resumption_case(*, pensioner, certification, **_kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -187,6 +187,26 @@ def certification_notify(*, certification: Certification) -> None:
     transaction.on_commit(plan)
 
 
+def certifications_notify(*, certifications: list[Certification]) -> None:
+    """``certification_notify`` for many at once (the bulk path): after commit, one query for the
+    people and one plan; the same idempotent reasons, so nobody gets the SMS twice."""
+    due = {certification.pensioner_id: certification.valid_until for certification in certifications}
+
+    def plan() -> None:
+        for chunk in chunks(sorted(due), 2000):
+            rows = [
+                row
+                for row in Pensioner.objects.filter(pk__in=chunk, deceased_on__isnull=True)
+                .exclude(benefit_status=Pensioner.BenefitStatus.TERMINATED)
+                .values_list(*CERTIFIED_FIELDS)
+                if row[3] == due[row[0]]
+            ]
+            now = timezone.now()
+            sms_plan(_certified_planned(rows), send_after=quiet_hours_end(now) or now, result=PlanResult())
+
+    transaction.on_commit(plan)
+
+
 # --- Whether a planned message still applies when it is about to go -----------------------------
 
 

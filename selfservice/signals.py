@@ -11,3 +11,7 @@ from django.dispatch import Signal
 
 #: kwargs: ``pensioner`` (locked, current), ``certification``
 certification_recorded = Signal()
+
+#: The bulk path (``certification_record_bulk``, active people only): kwargs ``certifications``
+#: (the new ``Certification`` rows, saved). Sent inside the transaction, once per chunk.
+certifications_recorded_bulk = Signal()

@@ -55,8 +55,18 @@ BIRTH_SPAN = 12775  # days: births 1930–1964
 def person(index: int) -> tuple[str, str]:
     birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
     body = f"360102{birth:%Y%m%d}{index // BIRTH_SPAN:03d}"
-    rng = random.Random(index)
-    return body + check_digit(body), rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+    given = GIVEN[(index // 7) % len(GIVEN)] + GIVEN[(index // 11) % len(GIVEN)]
+    return body + check_digit(body), SURNAMES[index % len(SURNAMES)] + given
+
+
+_PEOPLE: list[tuple[str, str]] = []
+
+
+def people(count: int) -> list[tuple[str, str]]:
+    """Every synthetic person's (ID number, name), computed once."""
+    if len(_PEOPLE) != count:
+        _PEOPLE[:] = [person(index) for index in range(count)]
+    return _PEOPLE
 
 
 def env() -> dict[str, str]:
@@ -114,8 +124,7 @@ def registry(count: int, today: datetime.date) -> None:
         )
         with cur.copy(f"COPY accounts_pensioner ({columns}) FROM STDIN") as copy:
             now = datetime.datetime.now(datetime.UTC)
-            for index in range(count):
-                number, name = person(index)
+            for index, (number, name) in enumerate(people(count)):
                 birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
                 due = today + datetime.timedelta(days=1 + index % 365)
                 sex = "M" if int(number[16]) % 2 else "F"
@@ -149,6 +158,7 @@ def registry(count: int, today: datetime.date) -> None:
 def event_files(pensioners: int, events: int, today: datetime.date) -> list[tuple[str, Path, int]]:
     OUT.mkdir(parents=True, exist_ok=True)
     rng = random.Random(7)
+    registry_people = people(pensioners)
     files = []
     start = time.perf_counter()
     for key, share in SHARES:
@@ -158,8 +168,7 @@ def event_files(pensioners: int, events: int, today: datetime.date) -> list[tupl
             writer = csv.writer(handle)
             writer.writerow(["record_id", "id_number", "name", "event_date"])
             for i in range(rows):
-                index = rng.randrange(pensioners)
-                number, name = person(index)
+                number, name = registry_people[rng.randrange(pensioners)]
                 day = today - datetime.timedelta(days=rng.randrange(365))
                 bad = rng.random()
                 if bad < 0.001:
@@ -209,6 +218,7 @@ def main() -> None:
     parser.add_argument("--pensioners", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
+    parser.add_argument("--ingest-only", action="store_true", help="stop after the ingestion figures")
     args = parser.parse_args()
     today = datetime.date.today()  # noqa: DTZ011 - the bench's calendar day
     setup_database()
@@ -234,6 +244,8 @@ def main() -> None:
         f"| **all** | {int(total_rows):,} | {total_rows / total_raw:,.0f} | {total_rows / total_ingest:,.0f} | "
         f"{total_raw / total_ingest:.0%} | {peak} MiB |"
     )
+    if args.ingest_only:
+        return
     before = table_counts()
     wall, rss, out = manage("silent_round")
     print(f"silent_round 1: {wall:.1f} s, peak RSS {rss} MiB; {' '.join(out.split())}")

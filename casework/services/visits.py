@@ -169,6 +169,19 @@ def visit_tasks_cancel_certified(*, pensioner: Pensioner, certification: Any) ->
     )
 
 
+def visit_tasks_cancel_certified_bulk(*, certifications: list[Any]) -> int:
+    """``visit_tasks_cancel_certified`` for a bulk of certifications (one method each call)."""
+    cancelled = 0
+    by_method: dict[str, list[int]] = {}
+    for certification in certifications:
+        by_method.setdefault(certification.method, []).append(certification.pensioner_id)
+    for method, ids in by_method.items():
+        cancelled += VisitTask.objects.filter(pensioner_id__in=ids, status=VisitTask.Status.OPEN).update(
+            status=VisitTask.Status.CANCELLED, note=f"certified ({method}) before the visit"[:500]
+        )
+    return cancelled
+
+
 # --- What a visitor found --------------------------------------------------------------------------
 
 

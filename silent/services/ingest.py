@@ -19,12 +19,22 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import Pensioner
 from silent.models import DataSource, EvidenceEvent, IdNumberMapping, IngestBatch
-from silent.services.rows import NAME_SQL, Row, checked_rows, detect_format, normalize_name, open_text
+from silent.services.matching import name_matches, name_matches_sql, pensioner_by_number_sql, pensioners_by_number
+from silent.services.rows import (
+    MAX_DETAIL,
+    MAX_RECORD_ID,
+    NAME_SQL,
+    Row,
+    check_row,
+    checked_rows,
+    detect_format,
+    iter_rows,
+    open_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +83,15 @@ def evidence_ingest_file(
     today = today or timezone.localdate()
     rejects_path = rejects_path or default_rejects_path(path)
     batch = IngestBatch.objects.create(source=source, channel=IngestBatch.Channel.FILE, file_name=str(path)[:300])
-    with open_text(path) as stream, rejects_path.open("w", encoding="utf-8", newline="") as sink:
+    with rejects_path.open("w", encoding="utf-8", newline="") as sink:
         sink.write(REJECTS_HEADER)
-        counts = _load(
-            source=source, batch=batch, rows=checked_rows(stream, fmt, today=today), sink=sink, progress=progress
-        )
+        if connection.vendor == "postgresql":
+            fill = _fill_file(path, fmt, progress)
+            counts = _load_pg(source=source, batch=batch, fill=fill, today=today, sink=sink, progress=progress)
+        else:
+            with open_text(path) as stream:
+                rows = checked_rows(stream, fmt, today=today)
+                counts = _load_simple(source=source, batch=batch, rows=rows, sink=sink, progress=progress)
     return _finish(batch, counts)
 
 
@@ -85,14 +99,17 @@ def evidence_ingest_rows(
     *, source: DataSource, batch: IngestBatch, rows: Iterable[dict[str, Any]], today: datetime.date | None = None
 ) -> IngestBatch:
     """Load an API batch's rows (``line`` = position in the batch, from 1) into ``batch``."""
-    from silent.services.rows import check_row
-
     today = today or timezone.localdate()
-    checked = (
-        check_row(line, values if isinstance(values, dict) else None, today=today)
-        for line, values in enumerate(rows, start=1)
-    )
-    counts = _load(source=source, batch=batch, rows=checked, sink=None, progress=None)
+    numbered = ((line, values if isinstance(values, dict) else None) for line, values in enumerate(rows, start=1))
+    if connection.vendor == "postgresql":
+
+        def fill(raw: Any) -> int:
+            return _copy_rows(raw, numbered, None)
+
+        counts = _load_pg(source=source, batch=batch, fill=fill, today=today, sink=None, progress=None)
+    else:
+        checked = (check_row(line, values, today=today) for line, values in numbered)
+        counts = _load_simple(source=source, batch=batch, rows=checked, sink=None, progress=None)
     return _finish(batch, counts)
 
 
@@ -116,14 +133,6 @@ def _finish(batch: IngestBatch, counts: Counts) -> IngestBatch:
         counts.rejected,
     )
     return batch
-
-
-def _load(
-    *, source: DataSource, batch: IngestBatch, rows: Iterable[Row], sink: IO[str] | None, progress: Progress | None
-) -> Counts:
-    if connection.vendor == "postgresql":
-        return _load_copy(source=source, batch=batch, rows=rows, sink=sink, progress=progress)
-    return _load_simple(source=source, batch=batch, rows=rows, sink=sink, progress=progress)
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -150,12 +159,7 @@ def _load_simple(
 def _simple_chunk(*, source: DataSource, batch: IngestBatch, chunk: list[Row], counts: Counts, sink: IO[str] | None):
     numbers = {row.id_number for row in chunk if row.reason is None}
     mapping = dict(IdNumberMapping.objects.filter(old_number__in=numbers).values_list("old_number", "new_number"))
-    people = {
-        number: (pk, normalize_name(name))
-        for pk, number, name in Pensioner.objects.filter(
-            id_number__in={mapping.get(n, n) for n in numbers}
-        ).values_list("pk", "id_number", "name")
-    }
+    people = pensioners_by_number({mapping.get(n, n) for n in numbers})
     record_ids = {row.record_id for row in chunk if row.reason is None}
     seen = set(
         EvidenceEvent.objects.filter(source=source, record_id__in=record_ids).values_list("record_id", flat=True)
@@ -170,7 +174,7 @@ def _simple_chunk(*, source: DataSource, batch: IngestBatch, chunk: list[Row], c
             person = people.get(mapping.get(row.id_number, row.id_number))
             if person is None:
                 reason = "unknown_person"
-            elif person[1] != row.name:
+            elif not name_matches(person[1], row.name):
                 reason = "name_mismatch"
         if reason is not None:
             counts.reject(row.line, reason, row.record_id, sink)
@@ -194,70 +198,224 @@ def _simple_chunk(*, source: DataSource, batch: IngestBatch, chunk: list[Row], c
     counts.accepted += len(new_events)
 
 
-# --- PostgreSQL: COPY into staging, then one set-based statement ------------------------------------
+# --- PostgreSQL: COPY the raw rows into staging, check and match them in SQL --------------------------
+#
+# The file's fields go into a temporary table as written (text, no checks in Python). A plain CSV
+# (no quote characters: Python's and PostgreSQL's CSV dialects agree on it) is streamed byte for
+# byte through ``COPY … (FORMAT csv)``; anything else (quotes, JSON Lines, a row PostgreSQL
+# refuses, an API batch) is parsed by Python's reader and written row by row. Then ONE statement
+# does every check of ``rows.check_row`` in SQL (same order, same reason codes), maps old numbers,
+# matches the registry (``silent.services.matching``), inserts the accepted rows with ``ON
+# CONFLICT DO NOTHING`` and keeps the rejects with their line numbers.
 
-_STAGE = """
-CREATE TEMP TABLE silent_stage (
-    line bigint NOT NULL, record_id text NOT NULL, id_number text NOT NULL, name text NOT NULL,
-    event_date date, detail text NOT NULL, reason text
+_RAW = """
+CREATE TEMP TABLE silent_raw (
+    line bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2), bad boolean NOT NULL DEFAULT false,
+    record_id text COLLATE "C", id_number text COLLATE "C", name text COLLATE "C", event_date text COLLATE "C",
+    detail text COLLATE "C"
 ) ON COMMIT DROP
 """
 
 _REJECTS = "CREATE TEMP TABLE silent_stage_rejects (line bigint, reason text, record_id text) ON COMMIT DROP"
 
-# Match (old→new mapping first), reject unknown people and name mismatches, insert the rest once
-# per record id (ON CONFLICT: already loaded, or repeated in this batch), and keep the rejects.
-_APPLY = """
-WITH matched AS (
-    SELECT s.line, s.record_id, s.event_date, s.detail, p.id AS pensioner_id,
-           CASE WHEN s.reason IS NOT NULL THEN s.reason
-                WHEN p.id IS NULL THEN 'unknown_person'
-                WHEN p.name <> s.name AND {registry_name} <> s.name THEN 'name_mismatch'
+#: Python's ``str.strip()`` characters, for ``btrim`` (every ``isspace`` character is below U+3001).
+PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
+
+
+def _digit(expr: str, position: int) -> str:
+    return f"(ascii(substr({expr}, {position}, 1)) - 48)"
+
+
+def _check_digit_sql(body: str) -> str:
+    """GB 11643 check character of a 17-digit body (ISO 7064 MOD 11-2), as ``accounts.idnumbers``."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = " + ".join(f"{_digit(body, i + 1)} * {w}" for i, w in enumerate(weights))
+    return f"substr('10X98765432', (({total}) %% 11) + 1, 1)"
+
+
+def _real_date_sql(y: str, m: str, d: str) -> str:
+    """True when y-m-d (integer SQL expressions) is a real date (integer arithmetic only)."""
+    leap = f"(({y}) %% 4 = 0 AND (({y}) %% 100 <> 0 OR ({y}) %% 400 = 0))"
+    days = f"CASE WHEN {m} IN (4, 6, 9, 11) THEN 30 WHEN {m} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END ELSE 31 END"
+    return f"({y} >= 1 AND {m} BETWEEN 1 AND 12 AND {d} BETWEEN 1 AND {days})"
+
+
+# ``parse_resident_id`` in SQL: spaces removed, upper case, 15 → 18 digits, area, birth date, check digit.
+_DIGITS = "'0123456789'"
+_BODY = (
+    f"CASE WHEN length(n0) = 15 AND left(n0, 1) <> '0' AND ltrim(n0, {_DIGITS}) = '' "
+    "THEN substr(n0, 1, 6) || '19' || substr(n0, 7) "
+    f"WHEN length(n0) = 18 AND left(n0, 1) <> '0' AND ltrim(left(n0, 17), {_DIGITS}) = '' "
+    f"AND strpos('0123456789X', right(n0, 1)) > 0 THEN left(n0, 17) END"
+)
+_BIRTH_OK = _real_date_sql("substr(body, 7, 4)::int", "substr(body, 11, 2)::int", "substr(body, 13, 2)::int")
+_NUMBER = f"""
+CASE WHEN body IS NULL THEN NULL
+     WHEN NOT ({_BIRTH_OK}) THEN NULL
+     WHEN length(n0) = 15 THEN body || {_check_digit_sql("body")}
+     WHEN substr(body, 7, 4)::int < 1890 OR substr(body, 7, 8) > %(today_digits)s THEN NULL
+     WHEN {_check_digit_sql("body")} = substr(n0, 18, 1) THEN n0
+END"""
+_DATE = (
+    "CASE WHEN dr ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN CASE WHEN "
+    + _real_date_sql("substr(dr, 1, 4)::int", "substr(dr, 6, 2)::int", "substr(dr, 9, 2)::int")
+    + " THEN dr::date END END"
+)
+
+
+def _apply_sql() -> str:
+    ws = "%(ws)s"
+    number = "COALESCE(m.new_number, k.num)"
+    # Only this module's constants are formatted in; every value is a parameter.
+    return f"""
+WITH src AS (
+    SELECT line, bad,
+           btrim(COALESCE(record_id, ''), {ws}) AS rid, btrim(COALESCE(id_number, ''), {ws}) AS idr,
+           btrim(COALESCE(name, ''), {ws}) AS nm, btrim(COALESCE(event_date, ''), {ws}) AS dr,
+           left(btrim(COALESCE(detail, ''), {ws}), {MAX_DETAIL}) AS dt
+    FROM silent_raw
+),
+ids AS MATERIALIZED (  -- each distinct (number, name) as written is checked and matched once
+    SELECT DISTINCT idr, nm FROM src WHERE NOT bad AND idr <> '' AND nm <> ''
+),
+bodies AS MATERIALIZED (
+    SELECT idr, nm, n0, {_BODY} AS body FROM (SELECT idr, nm, upper(replace(idr, ' ', '')) AS n0 FROM ids) x
+),
+numbers AS MATERIALIZED (
+    SELECT idr, nm, {_NUMBER} AS num,
+           -- names of CJK ideographs only (nearly all) are already normalised: skip NFKC
+           CASE WHEN nm ~ '^[\u4e00-\u9fff]+$' THEN nm ELSE {NAME_SQL.format(col="nm")} END AS nn
+    FROM bodies
+),
+people AS (
+    SELECT k.idr, k.nm, k.num, p.id AS pensioner_id,
+           p.id IS NOT NULL AND {name_matches_sql(p="p", name="k.nn")} AS name_ok
+    FROM numbers k
+    LEFT JOIN silent_idnumbermapping m ON m.old_number = k.num
+    LEFT JOIN accounts_pensioner p ON {pensioner_by_number_sql(p="p", number=number)}
+    WHERE k.num IS NOT NULL
+),
+dates AS (
+    SELECT dr, {_DATE} AS ed FROM (SELECT DISTINCT dr FROM src WHERE NOT bad AND dr <> '') d OFFSET 0
+),
+checked AS (
+    SELECT s.line, s.rid, s.dt, d.ed, k.pensioner_id,
+           CASE WHEN s.bad THEN 'bad_row'
+                WHEN s.rid = '' OR s.idr = '' OR s.nm = '' OR s.dr = '' THEN 'missing_field'
+                WHEN length(s.rid) > {MAX_RECORD_ID} THEN 'bad_record_id'
+                WHEN k.idr IS NULL THEN 'bad_id_number'
+                WHEN d.ed IS NULL THEN 'bad_date'
+                WHEN d.ed > %(today)s::date THEN 'future_date'
+                WHEN k.pensioner_id IS NULL THEN 'unknown_person'
+                WHEN NOT k.name_ok THEN 'name_mismatch'
            END AS reason
-    FROM silent_stage s
-    LEFT JOIN silent_idnumbermapping m ON m.old_number = s.id_number AND s.reason IS NULL
-    LEFT JOIN accounts_pensioner p ON p.id_number = COALESCE(m.new_number, s.id_number) AND s.reason IS NULL
+    FROM src s
+    LEFT JOIN people k ON k.idr = s.idr AND k.nm = s.nm
+    LEFT JOIN dates d ON d.dr = s.dr
 ),
 inserted AS (
     INSERT INTO silent_evidenceevent (source_id, record_id, pensioner_id, event_date, detail, received_at, batch_id)
-    SELECT %(source)s, record_id, pensioner_id, event_date, detail, %(now)s, %(batch)s
-    FROM matched WHERE reason IS NULL
-    ORDER BY line
+    SELECT %(source)s, rid, pensioner_id, ed, dt, %(now)s, %(batch)s
+    FROM checked WHERE reason IS NULL
+    ORDER BY line  -- a record id repeated in the file: the first occurrence wins
     ON CONFLICT (source_id, record_id) DO NOTHING
     RETURNING 1
 ),
 rejected AS (
     INSERT INTO silent_stage_rejects (line, reason, record_id)
-    SELECT line, reason, record_id FROM matched WHERE reason IS NOT NULL
+    SELECT line, reason, left(rid, {MAX_RECORD_ID}) FROM checked WHERE reason IS NOT NULL
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM rejected)
-""".replace("{registry_name}", NAME_SQL.format(col="p.name"))
+"""  # noqa: S608
 
 
-def _load_copy(
-    *, source: DataSource, batch: IngestBatch, rows: Iterable[Row], sink: IO[str] | None, progress: Progress | None
+class _NotPlain(Exception):
+    """The file is not a plain CSV that ``COPY`` reads exactly as Python's reader does."""
+
+
+def _copy_plain_csv(raw: Any, path: Path, progress: Progress | None) -> int:
+    """Stream the file's bytes through ``COPY (FORMAT csv)``; the number of rows, or ``_NotPlain``."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    header = [name.strip().lower().lstrip("\ufeff") for name in next(csv.reader([first.decode("utf-8-sig")]))]
+    columns = ", ".join(header)  # detect_format allowed only FIELDS and OPTIONAL
+    newlines, last, seen = 0, b"", 0
+    with (
+        path.open("rb") as handle,
+        raw.copy(f"COPY silent_raw ({columns}) FROM STDIN (FORMAT csv, HEADER true)") as copy,
+    ):
+        while chunk := handle.read(1 << 20):
+            if b'"' in chunk:
+                raise _NotPlain
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+            copy.write(chunk)
+            if progress is not None and newlines - seen >= 1_000_000:
+                seen = newlines
+                progress(newlines)
+    records = newlines - 1 + (1 if last not in (b"\n", b"") else 0)
+    copied = raw.rowcount
+    if copied != records:  # a blank line, an end-of-data marker, a bare CR: read it the careful way
+        raise _NotPlain
+    return copied
+
+
+def _raw_row(line: int, values: dict[str, object] | None) -> tuple[Any, ...]:
+    if values is None:
+        return (line, True, "", "", "", "", "")
+    fields: list[str] = []
+    bad = False
+    for key in ("record_id", "id_number", "name", "event_date", "detail"):
+        value = values.get(key)
+        if type(value) is str:
+            if "\x00" in value:
+                bad, value = True, ""
+            fields.append(value)
+        elif value is None:
+            fields.append("")
+        elif isinstance(value, bool | dict | list):
+            bad = True
+            fields.append("")
+        else:
+            fields.append(str(value))
+    return (line, bad, *fields)
+
+
+def _copy_rows(raw: Any, rows: Iterable[tuple[int, dict[str, object] | None]], progress: Progress | None) -> int:
+    count = 0
+    with raw.copy("COPY silent_raw (line, bad, record_id, id_number, name, event_date, detail) FROM STDIN") as copy:
+        for line, values in rows:
+            copy.write_row(_raw_row(line, values))
+            count += 1
+            if progress is not None and count % 1_000_000 == 0:
+                progress(count)
+    return count
+
+
+def _load_pg(
+    *,
+    source: DataSource,
+    batch: IngestBatch,
+    fill: Callable[[Any], int],
+    today: datetime.date,
+    sink: IO[str] | None,
+    progress: Progress | None,
 ) -> Counts:
     counts = Counts()
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor, for COPY
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")  # compiling the checks' expressions costs more than it saves
         # ON COMMIT DROP does not fire inside an outer transaction (an API request, a test): drop first.
-        cursor.execute("DROP TABLE IF EXISTS silent_stage, silent_stage_rejects")
-        cursor.execute(_STAGE)
+        cursor.execute("DROP TABLE IF EXISTS silent_raw, silent_stage_rejects")
+        cursor.execute(_RAW)
         cursor.execute(_REJECTS)
-        with raw.copy(
-            "COPY silent_stage (line, record_id, id_number, name, event_date, detail, reason) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(
-                    (row.line, row.record_id, row.id_number, row.name, row.event_date, row.detail, row.reason)
-                )
-                counts.rows += 1
-                if progress is not None and counts.rows % 100000 == 0:
-                    progress(counts.rows)
-        cursor.execute("ANALYZE silent_stage")
-        cursor.execute(_APPLY, {"source": source.pk, "now": timezone.now(), "batch": batch.pk})
+        counts.rows = fill(raw)
+        cursor.execute("ANALYZE silent_raw")
+        params = {"source": source.pk, "now": timezone.now(), "batch": batch.pk, "today": today, "ws": PY_WHITESPACE}
+        params["today_digits"] = today.strftime("%Y%m%d")
+        cursor.execute(_APPLY, params)
         counts.accepted, rejected = cursor.fetchone()
         with raw.copy(
             "COPY (SELECT line, reason, record_id FROM silent_stage_rejects ORDER BY line) TO STDOUT"
@@ -268,10 +426,29 @@ def _load_copy(
         if counts.rejected != rejected:  # pragma: no cover - both counts come from one statement
             raise RuntimeError("reject count mismatch")
         counts.duplicates = counts.rows - counts.accepted - counts.rejected
-        cursor.execute("DROP TABLE silent_stage, silent_stage_rejects")
+        cursor.execute("DROP TABLE silent_raw, silent_stage_rejects")
     if progress is not None:
         progress(counts.rows)
     return counts
+
+
+def _fill_file(path: Path, fmt: str, progress: Progress | None) -> Callable[[Any], int]:
+    def fill(raw: Any) -> int:
+        if fmt == "csv":
+            import psycopg  # only here: this path runs on PostgreSQL
+
+            try:
+                with transaction.atomic():
+                    return _copy_plain_csv(raw, path, progress)
+            except (_NotPlain, DatabaseError, psycopg.Error):
+                logger.info("evidence file %s: not plain CSV for COPY, reading it row by row", path)
+        with open_text(path) as stream:
+            return _copy_rows(raw, iter_rows(stream, fmt), progress)
+
+    return fill
+
+
+_APPLY = _apply_sql()
 
 
 def write_rejects_csv(rejects: list[dict[str, Any]], handle: IO[str]) -> None:

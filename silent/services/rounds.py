@@ -3,8 +3,10 @@
 Order matters and is fixed: (1) death, custody and release signals are acted on first, so (2)
 activity dated after a death is caught and (3) a person with a death signal is graded low and (4)
 never certified in the same round. Grading is one set-based statement over the registry; the
-people it makes certifiable are then certified one by one through the certification core (every
-person individually, with the evidence that proved them alive).
+people it makes certifiable are then certified in chunks: active people through
+``selfservice.services.certification_record_bulk`` (one statement per step for the chunk, one
+decision and audit event per person with the evidence that proved them alive), overdue-suspended
+people one by one through ``certification_record`` (its resumption case).
 
 Idempotent: a signal event is acted on once (``Decision`` is unique per event and outcome), a
 grade is rewritten only when it changes, and a certification happens only when it rolls the due
@@ -26,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner
-from accounts.services import audit_record
+from accounts.services import audit_record, audit_record_bulk
 from backend.api.errors import ApplicationError
 from backend.dates import add_months
 from backend.formats import plain_date
@@ -35,7 +37,7 @@ from casework.rules import case_cause
 from casework.services import case_open
 from selfservice.benefits import benefits_hold, benefits_suspend
 from selfservice.models import Benefit, Certification
-from selfservice.services import certification_record
+from selfservice.services import BulkProof, certification_record, certification_record_bulk
 from silent.models import DataSource, Decision, EvidenceEvent, RoundReport, SurvivalGrade
 
 logger = logging.getLogger(__name__)
@@ -388,13 +390,41 @@ def _certify(*, today: datetime.date, sources: list[DataSource], tally: Tally) -
             )
         )
         .filter(pensioner__deceased_on__isnull=True)
-        .values_list("pensioner_id", "pensioner__next_due", "strong_seen_on", "weak_seen_on", "score", "weak_sources")
+        .values_list(
+            "pensioner_id",
+            "pensioner__next_due",
+            "strong_seen_on",
+            "weak_seen_on",
+            "score",
+            "weak_sources",
+            "pensioner__benefit_status",
+        )
         .order_by("pensioner_id")
     )
-    strong_q = _valid_q(sources, (Kind.STRONG,), today)
-    weak_q = _valid_q(sources, (Kind.WEAK,), today)
+    chunk: list[tuple[Any, ...]] = []
+    for row in candidates.iterator(chunk_size=settings.SILENT_CERTIFY_CHUNK):
+        chunk.append(row)
+        if len(chunk) >= settings.SILENT_CERTIFY_CHUNK:
+            _certify_chunk(chunk=chunk, today=today, sources=sources, tally=tally)
+            chunk = []
+    if chunk:
+        _certify_chunk(chunk=chunk, today=today, sources=sources, tally=tally)
+
+
+@dataclass
+class _Proof:
+    pensioner_id: int
+    outcome: str
+    trigger: EvidenceEvent
+    used: list[EvidenceEvent]
+    suspended: bool
+
+
+def _proofs(*, chunk: list[tuple[Any, ...]], today: datetime.date, sources: list[DataSource]) -> list[_Proof]:
+    """Which event proves each candidate alive, with one query for the whole chunk."""
     months = settings.CERTIFICATION_VALIDITY_MONTHS
-    for pensioner_id, next_due, strong_seen, weak_seen, score, weak_sources in candidates.iterator(chunk_size=2000):
+    wanted: dict[int, tuple[bool, datetime.date, bool]] = {}
+    for pensioner_id, next_due, strong_seen, weak_seen, score, weak_sources, status in chunk:
         weak_ok = (
             weak_seen is not None
             and float(score) >= settings.SILENT_WEAK_CERTIFY_SCORE
@@ -406,31 +436,123 @@ def _certify(*, today: datetime.date, sources: list[DataSource], tally: Tally) -
         proof = weak_seen if use_weak else strong_seen
         if proof is None or add_months(proof, months) <= next_due:
             continue
-        if not use_weak:
-            events = list(
-                EvidenceEvent.objects.filter(strong_q, pensioner_id=pensioner_id, event_date=strong_seen)
-                .select_related("source")
-                .order_by("pk")
-            )
-            outcome, trigger, used = Outcome.CERTIFIED_STRONG, events[0] if events else None, events[:1]
+        wanted[pensioner_id] = (use_weak, proof, status == Pensioner.BenefitStatus.SUSPENDED)
+    if not wanted:
+        return []
+    by_id = {source.pk: source for source in sources}
+    strong: dict[int, EvidenceEvent] = {}
+    weak: dict[int, dict[int, EvidenceEvent]] = defaultdict(dict)
+    events = (
+        EvidenceEvent.objects.filter(_valid_q(sources, ACTIVITY_KINDS, today), pensioner_id__in=list(wanted))
+        .only("pk", "pensioner_id", "source_id", "record_id", "event_date")
+        .order_by("pensioner_id", "-event_date", "-pk")
+    )
+    for event in events:
+        event.source = by_id[event.source_id]
+        use_weak, proof, _suspended = wanted[event.pensioner_id]
+        if event.source.kind == Kind.STRONG:
+            if not use_weak and event.event_date == proof:
+                strong[event.pensioner_id] = event  # ordered newest pk first: the last one kept is the lowest pk
         else:
-            # Every weak source that counted, by its newest event.
-            newest: dict[int, EvidenceEvent] = {}
-            for event in (
-                EvidenceEvent.objects.filter(weak_q, pensioner_id=pensioner_id)
-                .select_related("source")
-                .order_by("-event_date", "-pk")
-            ):
-                newest.setdefault(event.source_id, event)
-            used = sorted(newest.values(), key=lambda e: (e.event_date, e.pk), reverse=True)
-            outcome, trigger = Outcome.CERTIFIED_WEAK, used[0] if used else None
-        if trigger is None:
+            weak[event.pensioner_id].setdefault(event.source_id, event)  # every weak source, its newest event
+    proofs = []
+    for pensioner_id, (use_weak, _proof, suspended) in wanted.items():
+        if use_weak:
+            used = sorted(weak[pensioner_id].values(), key=lambda e: (e.event_date, e.pk), reverse=True)
+            if used:
+                proofs.append(_Proof(pensioner_id, Outcome.CERTIFIED_WEAK, used[0], used, suspended))
+        elif pensioner_id in strong:
+            trigger = strong[pensioner_id]
+            proofs.append(_Proof(pensioner_id, Outcome.CERTIFIED_STRONG, trigger, [trigger], suspended))
+    return proofs
+
+
+def _certified_at(day: datetime.date) -> datetime.datetime:
+    noon = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
+    return min(noon, timezone.now())
+
+
+def _certify_chunk(
+    *, chunk: list[tuple[Any, ...]], today: datetime.date, sources: list[DataSource], tally: Tally
+) -> None:
+    proofs = _proofs(chunk=chunk, today=today, sources=sources)
+    # Suspended people (overdue): the per-person path, with its resumption case.
+    for proof in proofs:
+        if not proof.suspended:
             continue
         try:
             with transaction.atomic():
-                _certify_one(pensioner_id=pensioner_id, outcome=outcome, trigger=trigger, used=used, tally=tally)
+                _certify_one(
+                    pensioner_id=proof.pensioner_id,
+                    outcome=proof.outcome,
+                    trigger=proof.trigger,
+                    used=proof.used,
+                    tally=tally,
+                )
         except (ApplicationError, IntegrityError):
-            logger.exception("silent round: could not certify pensioner %s", pensioner_id)
+            logger.exception("silent round: could not certify pensioner %s", proof.pensioner_id)
+    active = [proof for proof in proofs if not proof.suspended]
+    if not active:
+        return
+    try:
+        with transaction.atomic():
+            _certify_bulk(proofs=active, tally=tally)
+    except (ApplicationError, IntegrityError):
+        logger.exception("silent round: could not certify a chunk of %s people", len(active))
+
+
+def _certify_bulk(*, proofs: list[_Proof], tally: Tally) -> None:
+    """Active people: one bulk certification, one insert of decisions and of their audit events."""
+    certified = certification_record_bulk(
+        proofs=[
+            BulkProof(
+                pensioner_id=proof.pensioner_id,
+                certified_at=_certified_at(proof.trigger.event_date),
+                evidence_ref=f"silent:{proof.trigger.source.key}:{proof.trigger.record_id}"[:200],
+            )
+            for proof in proofs
+        ],
+        method=Certification.Method.SILENT,
+    )
+    decisions = [
+        Decision(
+            round=tally.report,
+            pensioner_id=proof.pensioner_id,
+            outcome=proof.outcome,
+            trigger=proof.trigger,
+            evidence_ids=[event.pk for event in proof.used],
+            certification=certified[proof.pensioner_id],
+        )
+        for proof in proofs
+        if proof.pensioner_id in certified
+    ]
+    if not decisions:
+        return
+    Decision.objects.bulk_create(decisions, batch_size=1000)
+    for outcome in (Outcome.CERTIFIED_STRONG, Outcome.CERTIFIED_WEAK):
+        audit_record_bulk(
+            action=f"silent.{outcome}",
+            entries=[
+                (
+                    decision,
+                    decision.pensioner_id,
+                    {
+                        "source": decision.trigger.source.key,
+                        "record_id": decision.trigger.record_id,
+                        "event_date": decision.trigger.event_date.isoformat(),
+                        "evidence": decision.evidence_ids,
+                        "case": None,
+                        "certification": decision.certification_id,
+                        "round": tally.report.pk,
+                    },
+                )
+                for decision in decisions
+                if decision.outcome == outcome
+            ],
+        )
+    for decision in decisions:
+        tally.count(decision.outcome, decision.trigger.source.key)
+    tally.certified += len(decisions)
 
 
 def _certify_one(

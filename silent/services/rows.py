@@ -114,6 +114,8 @@ _CHECK = "10X98765432"
 def _id_number(raw: str, today: datetime.date) -> str | None:
     """The normalised number, or None. The common case (18 clean characters) is checked here with
     the same rules as ``parse_resident_id`` (which handles everything else), a few times faster."""
+    if not raw.isascii():  # full-width or other Unicode digits are not an ID number (SQL agrees)
+        return None
     if _ID18_RE.fullmatch(raw):
         born = _birth_date(raw[6:14])
         if born is None or born > today or born.year < 1890:

@@ -152,6 +152,19 @@ def test_a_certification_by_any_channel_cancels_the_open_task():
     assert tasks()[pensioner.pk].status == "cancelled"
 
 
+def test_a_bulk_certification_cancels_the_open_task_too():
+    from selfservice.services import BulkProof, certification_record_bulk
+
+    pensioner = PensionerFactory(next_due=today() - 20 * DAY)
+    other = PensionerFactory(next_due=today() - 20 * DAY)
+    visit_queue_build(today=today())
+    proof = BulkProof(pensioner_id=pensioner.pk, certified_at=timezone.now(), evidence_ref="silent:vaccination:V1")
+    certification_record_bulk(proofs=[proof], method="silent")
+    assert tasks()[pensioner.pk].status == "cancelled"
+    assert tasks()[pensioner.pk].note == "certified (silent) before the visit"
+    assert tasks()[other.pk].status == "open"
+
+
 def test_the_build_is_audited():
     PensionerFactory(next_due=today() - 20 * DAY)
     visit_queue_build(today=today())

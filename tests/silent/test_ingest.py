@@ -198,3 +198,70 @@ def test_a_broken_row_never_aborts_the_batch(tmp_path, person, today):
     result = ingest(path)
     assert result["accepted"] == 1
     assert result["rows"] == result["accepted"] + result["duplicates"] + result["rejected"]
+
+
+REASON_ROWS = [
+    ("A1", "{id}", "王秀英", "{today}"),  # accepted
+    ("A2", "{id}", "王秀英", "{today}", "x", "y"),  # bad_row
+    ("", "{id}", "王秀英", "{today}"),  # missing_field
+    ("V" * 65, "{id}", "王秀英", "{today}"),  # bad_record_id
+    ("A3", "36010219500315001X", "王秀英", "{today}"),  # bad_id_number (check digit)
+    ("A4", "３６０１０２１９５００３１５００１６", "王秀英", "{today}"),  # bad_id_number (full-width digits)
+    ("A5", "{id}", "王秀英", "2024-02-30"),  # bad_date
+    ("A6", "{id}", "王秀英", "{tomorrow}"),  # future_date
+    ("A7", "{other_id}", "王秀英", "{today}"),  # unknown_person
+    ("A8", "{id}", "王秀兰", "{today}"),  # name_mismatch
+    ("A1", "{id}", "王秀英", "{today}"),  # duplicate
+    ("A9", "\u3000{id} ", "\u3000王秀英\u3000", " {today}\u3000"),  # Unicode spaces around: accepted
+]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_plain_and_quoted_csv_give_the_same_result(tmp_path, person, today, quoted):
+    """A file with quotes is read by Python's CSV reader on PostgreSQL, a plain one goes to COPY as
+    it is: both (and SQLite) give the same counts and rejects."""
+    import csv as csv_module
+
+    p = person("王秀英")
+    values = {
+        "id": p.id_number,
+        "other_id": id_number(datetime.date(1951, 1, 1), 7),
+        "today": today.isoformat(),
+        "tomorrow": (today + datetime.timedelta(days=1)).isoformat(),
+    }
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv_module.writer(handle, quoting=csv_module.QUOTE_ALL if quoted else csv_module.QUOTE_MINIMAL)
+        writer.writerow(["record_id", "id_number", "name", "event_date"])
+        for row in REASON_ROWS:
+            writer.writerow([v.format(**values) for v in row])
+    assert ingest(path) == {"rows": 12, "accepted": 2, "duplicates": 1, "rejected": 9}
+    assert rejects_of(tmp_path / "in.csv.rejects.csv") == [
+        (3, "bad_row"),
+        (4, "missing_field"),
+        (5, "bad_record_id"),
+        (6, "bad_id_number"),
+        (7, "bad_id_number"),
+        (8, "bad_date"),
+        (9, "future_date"),
+        (10, "unknown_person"),
+        (11, "name_mismatch"),
+    ]
+
+
+def test_an_end_of_data_marker_line_does_not_cut_the_file(tmp_path, person, today):
+    p = person()
+    path = tmp_path / "in.csv"
+    path.write_text(
+        f"record_id,id_number,name,event_date\nV1,{p.id_number},{p.name},{today}\n\\.\nV2,{p.id_number},{p.name},{today}\n",
+        encoding="utf-8",
+    )
+    assert ingest(path) == {"rows": 3, "accepted": 2, "duplicates": 0, "rejected": 1}
+    assert rejects_of(tmp_path / "in.csv.rejects.csv") == [(3, "bad_row")]
+
+
+def test_a_file_without_a_final_newline_loses_no_row(tmp_path, person, today):
+    p = person()
+    path = tmp_path / "in.csv"
+    path.write_text(f"record_id,id_number,name,event_date\nV1,{p.id_number},{p.name},{today}", encoding="utf-8")
+    assert ingest(path)["accepted"] == 1
