@@ -43,6 +43,35 @@ def _decode_bytes_estimate(mode: str, size: tuple[int, int]) -> int:
     return size[0] * size[1] * bands * sample
 
 
+#: What may follow 0xFF inside or right after a JPEG scan: a stuffed zero, a restart marker, the next
+#: table or scan of a progressive file, the end of image, or fill bytes.
+_JPEG_SCAN_FOLLOWERS = frozenset({0x00, *range(0xD0, 0xD8), 0xD9, 0xDA, 0xC4, 0xDB, 0xDD, 0xFF})
+
+
+def _jpeg_scans_well_formed(upload: UploadedFile[bytes]) -> bool:
+    """libjpeg decodes junk after a valid header without an error (it pads and warns), so the scan data
+    is checked the way the format defines it: from the first start-of-scan to the end-of-image marker,
+    every 0xFF is followed by a byte the format allows there. Junk has an 0xFF every ~256 bytes."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    position = data.find(b"\xff\xda")
+    if position < 0 or position + 3 >= len(data):
+        return False
+    position += int.from_bytes(data[position + 2 : position + 4], "big")  # past the scan header
+    while True:
+        position = data.find(b"\xff", position + 2)
+        if position < 0 or position + 1 >= len(data):
+            return False  # the end of image never came: truncated
+        follower = data[position + 1]
+        if follower == 0xD9:
+            return True
+        if follower not in _JPEG_SCAN_FOLLOWERS:
+            return False
+        if follower in (0xDA, 0xC4, 0xDB, 0xDD) and position + 3 < len(data):
+            position += 2 + int.from_bytes(data[position + 2 : position + 4], "big") - 2  # skip the segment
+
+
 def _verify_image(upload: UploadedFile[bytes]) -> bool:
     """Decode every pixel, so a JPEG header glued to junk or a truncated photo is refused.
 
@@ -55,6 +84,8 @@ def _verify_image(upload: UploadedFile[bytes]) -> bool:
     upload.seek(0)
     try:
         with Image.open(upload) as image:
+            if image.format == "JPEG" and not _jpeg_scans_well_formed(upload):
+                return False
             if image.format == "JPEG":
                 image.draft("RGB", (1024, 1024))
             if _decode_bytes_estimate(image.mode, image.size) > settings.CASEWORK_EVIDENCE_MAX_DECODE_BYTES:

@@ -3,6 +3,7 @@
 import datetime
 import io
 import os
+import random
 
 import pytest
 from django.utils import timezone
@@ -40,7 +41,7 @@ def noisy_jpeg() -> bytes:
 def test_a_jpeg_header_followed_by_random_bytes_is_refused():
     real = noisy_jpeg()
     headers_end = real.index(b"\xff\xda") + 14  # start-of-scan marker and its 12-byte header
-    content = real[:headers_end] + os.urandom(len(real) - headers_end)
+    content = real[:headers_end] + random.Random(15).randbytes(len(real) - headers_end)
     response = post_file(client_for(UserFactory()), content)
     assert response.status_code == 415
     assert response.json()["code"] == "evidence_type_not_allowed"
@@ -168,3 +169,12 @@ def test_the_orphan_purge_is_scheduled_daily():
     from casework.schedules import schedules
 
     assert "casework.retention.evidence_orphans_purge" in {s["func"] for s in schedules()}
+
+
+def test_a_progressive_jpeg_with_several_scans_is_accepted():
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (300, 200), os.urandom(300 * 200 * 3)).save(
+        buffer, format="JPEG", quality=85, progressive=True
+    )
+    response = post_file(client_for(UserFactory()), buffer.getvalue())
+    assert response.status_code == 201
