@@ -120,7 +120,8 @@ def app_user_get_or_create(*, phone: str) -> User:
     user = User.objects.filter(phone_bidx=phone_index(phone)).first()
     if user is not None:
         return user
-    user = User.objects.create_user(username=phone, phone=phone)
+    # The username is not the phone: the phone is encrypted, a username is not (and shows in the admin).
+    user = User.objects.create_user(username=f"app-{secrets.token_hex(8)}", phone=phone)
     user.set_unusable_password()
     user.save(update_fields=["password"])
     pensioner = Pensioner.objects.select_for_update().filter(phone_bidx=phone_index(phone), user__isnull=True).first()

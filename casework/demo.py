@@ -101,7 +101,7 @@ def grid_worker_seed_demo() -> str:
 
     worker, created = User.objects.get_or_create(
         phone_bidx=phone_index(DEMO_GRID_WORKER_PHONE),
-        defaults={"phone": DEMO_GRID_WORKER_PHONE, "username": DEMO_GRID_WORKER_PHONE, "first_name": "王网格"},
+        defaults={"phone": DEMO_GRID_WORKER_PHONE, "username": "app-demo-grid-worker", "first_name": "王网格"},
     )
     if created:
         worker.set_unusable_password()

@@ -17,7 +17,18 @@ PENSIONER = [
 USER = [Column("phone", "accounts.user.phone", "phone_bidx", "phone")]
 
 
+def _rename_app_users(schema_editor, *, forward):
+    """App users were named after their phone: a plaintext copy of it. They become "app-<id>"; backwards,
+    "app-<id>" users with a phone get the phone back as username."""
+    with schema_editor.connection.cursor() as cursor:
+        if forward:
+            cursor.execute("UPDATE accounts_user SET username = 'app-' || id WHERE phone IS NOT NULL AND username = phone")
+        else:
+            cursor.execute("UPDATE accounts_user SET username = phone WHERE phone IS NOT NULL AND username = 'app-' || id")
+
+
 def forward(apps, schema_editor):
+    _rename_app_users(schema_editor, forward=True)
     encrypt_columns(schema_editor, "accounts_pensioner", PENSIONER)
     encrypt_columns(schema_editor, "accounts_user", USER)
 
@@ -25,6 +36,7 @@ def forward(apps, schema_editor):
 def backward(apps, schema_editor):
     decrypt_columns(schema_editor, "accounts_pensioner", PENSIONER)
     decrypt_columns(schema_editor, "accounts_user", USER)
+    _rename_app_users(schema_editor, forward=False)
 
 
 class Migration(migrations.Migration):

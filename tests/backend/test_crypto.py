@@ -243,3 +243,12 @@ def test_an_altered_file_does_not_read(tmp_path):
     (tmp_path / name).write_bytes(bytes(data))
     with pytest.raises(crypto.DecryptionError):
         storage.open(name)
+
+
+@pytest.mark.django_db
+def test_a_new_app_user_is_not_named_after_their_phone():
+    from accounts.services import app_user_get_or_create
+
+    user = app_user_get_or_create(phone="+8613800138000")
+    assert "13800138000" not in user.username
+    assert app_user_get_or_create(phone="+8613800138000") == user

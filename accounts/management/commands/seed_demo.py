@@ -167,7 +167,7 @@ class Command(BaseCommand):
         pensioner = Pensioner.objects.get(phone_bidx=phone_index(DEMO_PENSIONER_PHONE))
         relative, created = User.objects.get_or_create(
             phone_bidx=phone_index(DEMO_RELATIVE_PHONE),
-            defaults={"phone": DEMO_RELATIVE_PHONE, "username": DEMO_RELATIVE_PHONE, "first_name": "李小华"},
+            defaults={"phone": DEMO_RELATIVE_PHONE, "username": "app-demo-relative", "first_name": "李小华"},
         )
         if created:
             relative.set_unusable_password()
@@ -181,7 +181,7 @@ class Command(BaseCommand):
         )
         assistant, created = User.objects.get_or_create(
             phone_bidx=phone_index(DEMO_ASSISTANT_PHONE),
-            defaults={"phone": DEMO_ASSISTANT_PHONE, "username": DEMO_ASSISTANT_PHONE, "first_name": "张协办"},
+            defaults={"phone": DEMO_ASSISTANT_PHONE, "username": "app-demo-assistant", "first_name": "张协办"},
         )
         if created:
             assistant.set_unusable_password()
