@@ -48,6 +48,7 @@ class PensionerAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     """Staff see only their region subtree; status fields change only through services."""
 
     list_display = ["name", "id_number", "region", "benefit_status", "next_due"]
+    sortable_by = ["region", "benefit_status", "next_due"]  # name and ID number are encrypted: no sort
     list_filter = ["benefit_status", "suspension_reason"]
     search_fields = ["=pk"]
     blind_search_fields = {"id_number_bidx": ID_NUMBER, "name_bidx": NAME, "phone_bidx": PHONE}

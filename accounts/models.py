@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.lookups import canonical_name
 from accounts.phones import E164_MAINLAND_MOBILE_REGEX
-from backend.fields import BlindIndexField, EncryptedTextField
+from backend.fields import BlindIndexField, BlindIndexUniqueMixin, EncryptedTextField
 
 ID_NUMBER_REGEX = r"^[1-9][0-9]{16}[0-9X]$"
 # What the CHECK constraints enforced on the plaintext, now checked before every write (backend.fields).
@@ -68,7 +68,7 @@ class Region(models.Model):
         return self.code[: self.PREFIX_LENGTH[self.level]]
 
 
-class User(AbstractUser):
+class User(BlindIndexUniqueMixin, AbstractUser):
     """Everyone who logs in: app users by phone + SMS code, staff by username + password.
 
     App users get ``username`` = their E.164 phone, so the admin and the API share one identity.
@@ -136,7 +136,7 @@ class VillageAssignment(models.Model):
         return f"{self.user} → {self.village}"
 
 
-class Pensioner(models.Model):
+class Pensioner(BlindIndexUniqueMixin, models.Model):
     """A person who receives one or more benefits; exists with or without a login account.
 
     ``next_due`` and ``last_certification`` are maintained by the certification service, and

@@ -46,14 +46,13 @@ class _EncryptedMixin:
         self.context = f"{cls._meta.label_lower}.{name}"
 
     def get_lookup(self, lookup_name: str) -> Any:
-        if lookup_name not in ALLOWED_LOOKUPS:
-            raise FieldError(
-                f"{self.context} is encrypted: compare its blind index instead of '{lookup_name}' on the ciphertext."
-            )
-        return super().get_lookup(lookup_name)  # type: ignore[misc]
+        # None: Django then tries ``get_transform``, which raises the explanation below.
+        return super().get_lookup(lookup_name) if lookup_name in ALLOWED_LOOKUPS else None  # type: ignore[misc]
 
     def get_transform(self, name: str) -> Any:
-        raise FieldError(f"{self.context} is encrypted: no '{name}' on the ciphertext.")
+        raise FieldError(
+            f"{self.context} is encrypted: compare its blind index instead of '{name}' on the ciphertext."
+        )
 
     def _check_before_write(self, value: Any) -> None:
         try:
@@ -153,3 +152,25 @@ class EncryptedBinaryField(_EncryptedMixin, models.BinaryField):  # type: ignore
             return None
         self._check_before_write(value)
         return super().get_db_prep_save(crypto.encrypt(bytes(value), context=self.context), connection)
+
+
+class BlindIndexUniqueMixin:
+    """Model mixin: a unique blind index reports its duplicates as errors of the plaintext field, so a form
+    that edits ``id_number`` (and not the hidden ``id_number_bidx``) still says "already exists"."""
+
+    def validate_unique(self, exclude: Any = None) -> None:
+        exclude = set(exclude or ())
+        sources = {
+            f.blind_index: f.name
+            for f in self._meta.concrete_fields  # type: ignore[attr-defined]
+            if isinstance(f, EncryptedTextField) and f.blind_index
+        }
+        for index, source in sources.items():
+            if source not in exclude:
+                exclude.discard(index)
+        try:
+            super().validate_unique(exclude=exclude)  # type: ignore[misc]
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError({sources.get(k, k): v for k, v in exc.error_dict.items()}) from exc

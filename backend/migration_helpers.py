@@ -73,11 +73,11 @@ def encrypt_columns(schema_editor: Any, table: str, columns: list[Column]) -> No
                     plain = None if value is None or value == "" else _plaintext(value, column)
                     encrypted.append(value)
                 else:
-                    plain = bytes(value) if column.binary else value
+                    plain = value
                     encrypted.append(
-                        crypto.encrypt(plain, context=column.context)
+                        crypto.encrypt(bytes(value), context=column.context)
                         if column.binary
-                        else crypto.encrypt_text(plain, context=column.context)
+                        else crypto.encrypt_text(str(value), context=column.context)
                     )
                 if column.index_column:
                     if plain is not None and column.normalize is not None:

@@ -57,13 +57,14 @@ def _rotate_model(
 ) -> None:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
-    index_fields = {
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    index_fields: dict[str, Any] = {
         f.attname: model._meta.get_field(f.blind_index)
         for f in fields
         if isinstance(f, EncryptedTextField) and f.blind_index
     }
-    columns = [f.column for f in fields] + [index_fields[f.attname].column for f in fields if f.attname in index_fields]
+    columns: list[str] = [f.column for f in fields]
+    columns += [index_fields[f.attname].column for f in fields if f.attname in index_fields]
     select = f"SELECT {pk}, {', '.join(quote(c) for c in columns)} FROM {table} WHERE {pk} > %s ORDER BY {pk} LIMIT %s"  # noqa: S608
     current = crypto.current_key_id()
     last: Any = None

@@ -23,11 +23,11 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         kwargs.setdefault("directory_permissions_mode", 0o700)
         super().__init__(**kwargs)
 
-    def _save(self, name: str, content: File) -> str:
+    def _save(self, name: str, content: File) -> str:  # type: ignore[override]
         if hasattr(content, "seek"):
             content.seek(0)
         data = content.read()
-        return super()._save(name, ContentFile(crypto.encrypt_file_bytes(data)))
+        return super()._save(name, ContentFile(crypto.encrypt_file_bytes(data)))  # type: ignore[misc]
 
     def _open(self, name: str, mode: str = "rb") -> File:
         if "w" in mode or "a" in mode or "+" in mode:

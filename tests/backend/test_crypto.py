@@ -252,3 +252,12 @@ def test_a_new_app_user_is_not_named_after_their_phone():
     user = app_user_get_or_create(phone="+8613800138000")
     assert "13800138000" not in user.username
     assert app_user_get_or_create(phone="+8613800138000") == user
+
+
+@pytest.mark.django_db
+def test_a_duplicate_id_number_is_a_validation_error_of_the_id_number():
+    person = PensionerFactory()
+    twin = PensionerFactory.build(id_number=person.id_number, region=person.region)
+    with pytest.raises(ValidationError) as raised:
+        twin.validate_unique()
+    assert "id_number" in raised.value.message_dict
