@@ -50,9 +50,7 @@ class _EncryptedMixin:
         return super().get_lookup(lookup_name) if lookup_name in ALLOWED_LOOKUPS else None  # type: ignore[misc]
 
     def get_transform(self, name: str) -> Any:
-        raise FieldError(
-            f"{self.context} is encrypted: compare its blind index instead of '{name}' on the ciphertext."
-        )
+        raise FieldError(f"{self.context} is encrypted: compare its blind index instead of '{name}' on the ciphertext.")
 
     def _check_before_write(self, value: Any) -> None:
         try:
