@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_search import BlindIndexSearchMixin
+from accounts.lookups import ID_NUMBER, NAME, PHONE
 from accounts.models import AuditEvent, Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.selectors import pensioners_in_scope
 from accounts.services import relative_link_decide
@@ -29,24 +31,27 @@ class VillageAssignmentInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(BlindIndexSearchMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Service"), {"fields": ("phone", "region")}),
     )
     list_display = ["username", "first_name", "phone", "region", "is_staff"]
-    search_fields = ["username", "first_name", "phone"]
+    search_fields = ["username", "first_name"]
+    blind_search_fields = {"phone_bidx": PHONE}
     raw_id_fields = ["region"]
     inlines = [VillageAssignmentInline]
 
 
 @admin.register(Pensioner)
-class PensionerAdmin(admin.ModelAdmin):
+class PensionerAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     """Staff see only their region subtree; status fields change only through services."""
 
     list_display = ["name", "id_number", "region", "benefit_status", "next_due"]
+    sortable_by = ["region", "benefit_status", "next_due"]  # name and ID number are encrypted: no sort
     list_filter = ["benefit_status", "suspension_reason"]
-    search_fields = ["name", "id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = {"id_number_bidx": ID_NUMBER, "name_bidx": NAME, "phone_bidx": PHONE}
     raw_id_fields = ["region", "user", "last_certification"]
     readonly_fields = [
         "birth_date",
@@ -71,10 +76,15 @@ class PensionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(RelativeLink)
-class RelativeLinkAdmin(admin.ModelAdmin):
+class RelativeLinkAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     list_display = ["relative", "pensioner", "relationship", "status", "requested_at", "approved_via"]
     list_filter = ["status", "relationship"]
-    search_fields = ["relative__phone", "pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = {
+        "relative__phone_bidx": PHONE,
+        "pensioner__name_bidx": NAME,
+        "pensioner__id_number_bidx": ID_NUMBER,
+    }
     readonly_fields = ["relative", "pensioner", "status", "approved_by", "approved_via", "requested_at", "decided_at"]
     actions = ["approve", "revoke"]
 

@@ -228,7 +228,7 @@ class MeApi(APIView):
             acts_for.append(pensioner)
         data = {
             "id": user.pk,
-            "name": user.get_full_name() or user.username,
+            "name": user.get_full_name() or mask_phone(user.phone) or user.username,
             "phone_masked": mask_phone(user.phone),
             "roles": sorted(user_roles(user)),
             "pensioner_id": own_id,

@@ -6,14 +6,20 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.lookups import canonical_name
 from accounts.phones import E164_MAINLAND_MOBILE_REGEX
+from backend.fields import BlindIndexField, BlindIndexUniqueMixin, EncryptedTextField
 
 ID_NUMBER_REGEX = r"^[1-9][0-9]{16}[0-9X]$"
+# What the CHECK constraints enforced on the plaintext, now checked before every write (backend.fields).
+id_number_format = RegexValidator(ID_NUMBER_REGEX, _("Enter an 18-character resident ID number."))
+mainland_mobile_e164 = RegexValidator(E164_MAINLAND_MOBILE_REGEX, _("Enter a mainland mobile number."))
 
 
 class Region(models.Model):
@@ -62,14 +68,24 @@ class Region(models.Model):
         return self.code[: self.PREFIX_LENGTH[self.level]]
 
 
-class User(AbstractUser):
+class User(BlindIndexUniqueMixin, AbstractUser):
     """Everyone who logs in: app users by phone + SMS code, staff by username + password.
 
     App users get ``username`` = their E.164 phone, so the admin and the API share one identity.
     Staff ``region`` is the root of the subtree they may act in.
     """
 
-    phone = models.CharField(_("mobile phone"), max_length=16, unique=True, null=True, blank=True)
+    # Encrypted; looked up by ``phone_bidx`` = blind_index(E.164 phone, domain="phone") (accounts.lookups).
+    phone_bidx = BlindIndexField(_("phone lookup index"), unique=True, null=True)
+    phone = EncryptedTextField(
+        _("mobile phone"),
+        max_length=16,
+        null=True,
+        blank=True,
+        blind_index="phone_bidx",
+        index_domain="phone",
+        validators=[mainland_mobile_e164],
+    )
     region = models.ForeignKey(
         Region,
         verbose_name=_("region"),
@@ -94,8 +110,9 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=Q(phone__isnull=True) | Q(phone__regex=E164_MAINLAND_MOBILE_REGEX),
-                name="user_phone_mainland_e164",
+                condition=Q(phone__isnull=True, phone_bidx__isnull=True)
+                | Q(phone__isnull=False, phone_bidx__isnull=False),
+                name="user_phone_indexed",
             ),
         ]
 
@@ -119,7 +136,7 @@ class VillageAssignment(models.Model):
         return f"{self.user} → {self.village}"
 
 
-class Pensioner(models.Model):
+class Pensioner(BlindIndexUniqueMixin, models.Model):
     """A person who receives one or more benefits; exists with or without a login account.
 
     ``next_due`` and ``last_certification`` are maintained by the certification service, and
@@ -143,11 +160,37 @@ class Pensioner(models.Model):
         MALE = "M", _("male")
         FEMALE = "F", _("female")
 
-    id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    # Encrypted (backend.fields); exact lookups by the blind-index columns (accounts.lookups), declared
+    # before their source fields.
+    id_number_bidx = BlindIndexField(_("ID number lookup index"), unique=True)
+    name_bidx = BlindIndexField(_("name lookup index"), db_index=True)
+    phone_bidx = BlindIndexField(_("phone lookup index"), null=True, db_index=True)
+    id_number = EncryptedTextField(
+        _("resident ID number"),
+        max_length=18,
+        blind_index="id_number_bidx",
+        index_domain="id_number",
+        validators=[id_number_format],
+    )
+    name = EncryptedTextField(
+        _("name"),
+        max_length=50,
+        blind_index="name_bidx",
+        index_domain="name",
+        index_normalize=canonical_name,
+        validators=[MaxLengthValidator(50)],
+    )
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    phone = models.CharField(_("mobile phone"), max_length=16, null=True, blank=True, db_index=True)
+    phone = EncryptedTextField(
+        _("mobile phone"),
+        max_length=16,
+        null=True,
+        blank=True,
+        blind_index="phone_bidx",
+        index_domain="phone",
+        validators=[mainland_mobile_e164],
+    )
     region = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="pensioners")
     benefit_status = models.CharField(
         _("benefit status"), max_length=12, choices=BenefitStatus.choices, default=BenefitStatus.ACTIVE
@@ -184,10 +227,10 @@ class Pensioner(models.Model):
             ("record_certification", _("Can record on-site and counter certifications")),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(id_number__regex=ID_NUMBER_REGEX), name="pensioner_id_number_format"),
             models.CheckConstraint(
-                condition=Q(phone__isnull=True) | Q(phone__regex=E164_MAINLAND_MOBILE_REGEX),
-                name="pensioner_phone_mainland_e164",
+                condition=Q(phone__isnull=True, phone_bidx__isnull=True)
+                | Q(phone__isnull=False, phone_bidx__isnull=False),
+                name="pensioner_phone_indexed",
             ),
             models.CheckConstraint(
                 condition=Q(deceased_on__isnull=True) | Q(benefit_status="terminated") | Q(benefit_status="suspended"),

@@ -20,6 +20,7 @@ from django_otp import match_token
 from knox.models import AuthToken
 
 from accounts.idnumbers import parse_resident_id
+from accounts.lookups import id_number_index, name_index, phone_index
 from accounts.models import AuditEvent, OneTimeCode, Pensioner, Region, RelativeLink, User
 from accounts.phones import normalize_mainland_mobile
 from accounts.roles import Role
@@ -119,7 +120,7 @@ def pensioner_register(
     resident = parse_resident_id(id_number)
     if region.level != Region.Level.VILLAGE:
         raise ApplicationError(_("A pensioner must belong to a village or community."), code="region_not_village")
-    if Pensioner.objects.filter(id_number=resident.number).exists():
+    if Pensioner.objects.filter(id_number_bidx=id_number_index(resident.number)).exists():
         raise ConflictError(_("This ID number is already registered."), code="id_number_taken")
     pensioner = Pensioner(
         id_number=resident.number,
@@ -150,13 +151,14 @@ def user_add_role(*, user: User, role: Role) -> None:
 @transaction.atomic
 def app_user_get_or_create(*, phone: str) -> User:
     """The account behind a phone: an existing user, a pensioner's first login, or a new relative."""
-    user = User.objects.filter(phone=phone).first()
+    user = User.objects.filter(phone_bidx=phone_index(phone)).first()
     if user is not None:
         return user
-    user = User.objects.create_user(username=phone, phone=phone)
+    # The username is not the phone: the phone is encrypted, a username is not (and shows in the admin).
+    user = User.objects.create_user(username=f"app-{secrets.token_hex(8)}", phone=phone)
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    pensioner = Pensioner.objects.select_for_update().filter(phone=phone, user__isnull=True).first()
+    pensioner = Pensioner.objects.select_for_update().filter(phone_bidx=phone_index(phone), user__isnull=True).first()
     if pensioner is not None:
         pensioner.user = user
         pensioner.save(update_fields=["user"])
@@ -397,7 +399,7 @@ def _pensioner_matching(*, id_number: str, name: str) -> Pensioner | None:
         resident = parse_resident_id(id_number)
     except Exception:
         return None
-    return Pensioner.objects.filter(id_number=resident.number, name=name.strip()).first()
+    return Pensioner.objects.filter(id_number_bidx=id_number_index(resident.number), name_bidx=name_index(name)).first()
 
 
 def relative_link_reply_ref(link: RelativeLink) -> str:
@@ -548,7 +550,7 @@ def relative_link_sms_reply(*, inbound: Any) -> bool:
     except Exception:
         return False
     word, ref = match.group(1).upper(), match.group(2)
-    pending = RelativeLink.objects.filter(status=RelativeLink.Status.PENDING, pensioner__phone=phone)
+    pending = RelativeLink.objects.filter(status=RelativeLink.Status.PENDING, pensioner__phone_bidx=phone_index(phone))
     if ref:
         pending = pending.filter(pk=int(ref))
     links = list(pending.select_related("pensioner")[:2])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import Tags, register
 from django.core.checks import Warning as CheckWarning
+
+from backend import crypto
 
 PER_PROCESS_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -27,3 +31,43 @@ def shared_cache_check(app_configs: Any, **kwargs: Any) -> list[CheckWarning]:
             id="backend.W001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def field_keys_check(app_configs: Any, **kwargs: Any) -> list[CheckWarning]:
+    """Personal data at rest is encrypted with keys that must be the deployment's own (backend.crypto)."""
+    problems = []
+    derived = {
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"{settings.INSECURE_FIELD_KEY_SEED}{purpose}:{settings.BASE_DIR}".encode()).digest()
+        )[:43].decode()
+        for purpose in ("encryption", "blind-index")
+    }
+    try:
+        for key in [*settings.FIELD_ENCRYPTION_KEYS, settings.FIELD_BLIND_INDEX_KEY]:
+            crypto.decode_key(key)
+    except ValueError as exc:
+        problems.append(
+            CheckWarning(
+                f"A field encryption key is not usable: {exc}.",
+                hint="Generate one with: python -c 'from backend.crypto import new_key; print(new_key())'",
+                id="backend.W003",
+            )
+        )
+    if derived & {*settings.FIELD_ENCRYPTION_KEYS, settings.FIELD_BLIND_INDEX_KEY}:
+        problems.append(
+            CheckWarning(
+                "Personal data is encrypted with a key derived from the checkout's path (scripts/setup.sh not run).",
+                hint="Set FIELD_ENCRYPTION_KEYS and FIELD_BLIND_INDEX_KEY (see docs/security.md).",
+                id="backend.W002",
+            )
+        )
+    if settings.FIELD_BLIND_INDEX_KEY in settings.FIELD_ENCRYPTION_KEYS:
+        problems.append(
+            CheckWarning(
+                "The blind-index key is also an encryption key.",
+                hint="FIELD_BLIND_INDEX_KEY must be a separate key.",
+                id="backend.W004",
+            )
+        )
+    return problems

@@ -2,11 +2,13 @@
 
 Everything comes from environment variables with safe defaults for the embedded mode
 (SQLite, django-q2 ORM broker, console SMS, the development face pack next to the repo).
-A production deployment sets ``DEBUG=False`` and must then provide ``SECRET_KEY``.
+A production deployment sets ``DEBUG=False`` and must then provide ``SECRET_KEY``,
+``FIELD_ENCRYPTION_KEYS`` and ``FIELD_BLIND_INDEX_KEY``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +43,35 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _field_key(variable: str, dev_file: str, purpose: str) -> str:
+    """Keys for personal data at rest (backend.crypto), read like SECRET_KEY: production must set the
+    variable; in DEBUG, the random key scripts/setup.sh wrote into var/; without it (setup not run) a key
+    derived from the checkout's path, which ``check --deploy`` flags (backend.W002)."""
+    key = env.str(variable, default="")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured(f"{variable} must be set when DEBUG is off.")
+    key_file = BASE_DIR / "var" / dev_file
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    return base64.urlsafe_b64encode(hashlib.sha256(f"{INSECURE_FIELD_KEY_SEED}{purpose}:{BASE_DIR}".encode()).digest())[
+        :43
+    ].decode()
+
+
+INSECURE_FIELD_KEY_SEED = "pension-insecure-field-key:"
+# AES-GCM keys for ID numbers, names, phones, bank accounts, face photos, evidence and embeddings:
+# comma-separated base64 32-byte keys, the current one first (it encrypts; every one decrypts).
+FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in _field_key("FIELD_ENCRYPTION_KEYS", "dev-field-encryption-key", "encryption").split(",")
+    if k.strip()
+]
+# HMAC key of the blind indexes (exact lookups by ID number, phone, name); a separate key.
+FIELD_BLIND_INDEX_KEY = _field_key("FIELD_BLIND_INDEX_KEY", "dev-blind-index-key", "blind-index")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "backend.api.errors.csrf_failure_view"  # JSON error shape under /api/
@@ -160,11 +191,14 @@ STATIC_ROOT = BASE_DIR / "var" / "static"  # created by scripts/setup.sh (collec
 # Evidence and face photos: private, never served by URL; staff read them through views that check scope.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files encrypted at rest (AES-GCM, backend.crypto), mode 0600; files written before still read.
+    "default": {"BACKEND": "backend.storage.EncryptedFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {

@@ -9,6 +9,9 @@ import os
 os.environ.setdefault("SMS_BACKEND", "memory")
 os.environ.setdefault("Q_SYNC", "True")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+# Fixed test keys for field and file encryption (backend.crypto): 32 bytes each, base64.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMDAwMDA")
+os.environ.setdefault("FIELD_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktbm90LWZvci1wcmQ")
 os.environ.setdefault("THROTTLE_LOGIN_CODE", "10000/min")
 os.environ.setdefault("THROTTLE_LOGIN_CODE_DAILY", "1000000/day")
 os.environ.setdefault("THROTTLE_RELATIVE_LINK", "10000/min")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
 from accounts.models import Region
 from accounts.selectors import Capability, region_scope_q, scoped
 from backend.admin_utils import ReadOnlyAdminMixin
@@ -97,7 +98,7 @@ class CaseNoteInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "pensioner",
@@ -111,7 +112,8 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_filter = ["category", "status", RegionFilter, DeadlineFilter, ("deadline", admin.DateFieldListFilter)]
     list_select_related = ["pensioner__region", "assignee"]
-    search_fields = ["=id", "pensioner__name", "pensioner__id_number"]
+    search_fields = ["=id"]
+    blind_search_fields = PENSIONER_SEARCH
     date_hierarchy = "created_at"
     inlines = [CaseNoteInline]
     actions = ["accept", "approve", "reject", "close"]
@@ -213,10 +215,11 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeathReport)
-class DeathReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeathReportAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "pensioner", "date_of_death", "capacity", "relationship", "case", "created_at"]
     list_filter = ["capacity", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
     list_select_related = ["pensioner", "case"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeathReport]:
@@ -259,10 +262,11 @@ class EvidenceFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentLedger)
-class PaymentLedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentLedgerAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "period", "kind", "status", "amount", "paid_on", "account_last4", "case"]
     list_filter = ["kind", "status", "period"]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
     list_select_related = ["pensioner"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentLedger]:
@@ -270,22 +274,24 @@ class PaymentLedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Overpayment)
-class OverpaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OverpaymentAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "period_from", "period_to", "months", "amount", "recovered_amount", "recovery_status"]
     list_filter = ["recovery_status"]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Overpayment]:
         return selectors.overpayments_in_scope(actor=request.user)
 
 
 @admin.register(PayeeAccount)
-class PayeeAccountAdmin(admin.ModelAdmin):
+class PayeeAccountAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     """Changing the account goes through the service, so it is audited and dated for the
     resumption bank-account check."""
 
     list_display = ["pensioner", "bank_name", "masked", "changed_at"]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
     raw_id_fields = ["pensioner"]
     readonly_fields = ["changed_at"]
 
@@ -314,20 +320,22 @@ class PayeeAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProofOfLife)
-class ProofOfLifeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProofOfLifeAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "kind", "status", "seen_on", "place", "consulate", "recorded_by", "case"]
     list_filter = ["kind", "status", RegionFilter]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProofOfLife]:
         return _in_scope(super().get_queryset(request).select_related("pensioner", "recorded_by"), request)
 
 
 @admin.register(VisitTask)
-class VisitTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VisitTaskAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "reason", "priority", "assignee", "due_on", "status", "outcome", "case"]
     list_filter = ["status", "reason", "outcome", RegionFilter]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
     ordering = ["priority", "due_on", "id"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[VisitTask]:

@@ -94,12 +94,14 @@ DEMO_GRID_WORKER_PHONE = "+8613600000001"
 def grid_worker_seed_demo() -> str:
     """A community grid worker (社会化服务人员) for every village the demo assistant does not cover,
     so the visit queue has someone to assign to everywhere. Idempotent."""
+    from accounts.lookups import phone_index
     from accounts.models import Region, User, VillageAssignment
     from accounts.roles import Role
     from accounts.services import user_add_role
 
     worker, created = User.objects.get_or_create(
-        phone=DEMO_GRID_WORKER_PHONE, defaults={"username": DEMO_GRID_WORKER_PHONE, "first_name": "王网格"}
+        phone_bidx=phone_index(DEMO_GRID_WORKER_PHONE),
+        defaults={"phone": DEMO_GRID_WORKER_PHONE, "username": "app-demo-grid-worker", "first_name": "王网格"},
     )
     if created:
         worker.set_unusable_password()

@@ -129,7 +129,7 @@ def without_contact(today: datetime.date) -> QuerySet:
     )
     return (
         _alive_and_paid()
-        .filter(Q(phone__isnull=True) | Q(phone=""), next_due__lte=horizon, deceased_on__isnull=True)
+        .filter(phone__isnull=True, next_due__lte=horizon, deceased_on__isnull=True)
         .exclude(Exists(relative_with_phone))
         .values_list("pk", flat=True)
     )
@@ -198,4 +198,5 @@ def suspect_list_get_for_actor(*, actor: User, list_id: int) -> SuspectList:
 
 
 def suspect_entries(*, suspect_list: SuspectList) -> QuerySet[SuspectListEntry]:
-    return suspect_list.entries.select_related("pensioner__region").order_by("pensioner__name", "id")
+    # By village, then in the order entries were listed (names are encrypted: the database cannot sort them).
+    return suspect_list.entries.select_related("pensioner__region").order_by("pensioner__region__code", "id")

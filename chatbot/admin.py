@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
 from accounts.phones import mask_phone
 from accounts.selectors import user_is_staff_member
 from backend.admin_utils import ReadOnlyAdminMixin
@@ -28,10 +29,11 @@ class StaffReadOnlyMixin(ReadOnlyAdminMixin):
 
 
 @admin.register(CallbackRequest)
-class CallbackRequestAdmin(StaffReadOnlyMixin, admin.ModelAdmin):
+class CallbackRequestAdmin(BlindIndexSearchMixin, StaffReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "status", "phone_masked", "pensioner", "region", "topic", "handled_by"]
     list_filter = ["status", "topic"]
-    search_fields = ["=phone", "pensioner__name"]
+    search_fields = ["=phone"]
+    blind_search_fields = PENSIONER_SEARCH
     date_hierarchy = "created_at"
     fields = [
         "status",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from accounts.lookups import phone_index
 from accounts.models import Pensioner, Region, RelativeLink, User
 from accounts.selectors import (
     CAPABILITIES,
@@ -98,17 +99,23 @@ def audience_for_user(*, user: User) -> Audience:
 def audience_for_phone(*, phone: str) -> Audience:
     """An SMS sender: the account with this phone if there is one, otherwise the pensioners who
     registered this number (a couple may share one phone). Unknown numbers get no personal data."""
-    user = User.objects.filter(phone=phone, is_active=True).first() if phone else None
+    user = User.objects.filter(phone_bidx=phone_index(phone), is_active=True).first() if phone else None
     if user is not None:
         audience = audience_for_user(user=user)
         audience.channel = Channel.SMS
         audience.phone = phone
-        on_record = Pensioner.objects.filter(phone=phone).exclude(pk__in=[p.pk for p in audience.people])
+        on_record = Pensioner.objects.filter(phone_bidx=phone_index(phone)).exclude(
+            pk__in=[p.pk for p in audience.people]
+        )
         extra = list(on_record.select_related("last_certification", "region"))
         audience.people += extra
         audience.own_ids = audience.own_ids | {p.pk for p in extra}
         return audience
-    people = list(Pensioner.objects.filter(phone=phone).select_related("last_certification", "region")) if phone else []
+    people = (
+        list(Pensioner.objects.filter(phone_bidx=phone_index(phone)).select_related("last_certification", "region"))
+        if phone
+        else []
+    )
     return Audience(user=None, phone=phone, channel=Channel.SMS, people=people, own_ids=frozenset(p.pk for p in people))
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
 from accounts.selectors import pensioners_in_scope
 from backend.admin_utils import ReadOnlyAdminMixin
 from backend.api.errors import ApplicationError
@@ -51,10 +52,11 @@ def _photo_link(url: str) -> str:
 
 
 @admin.register(FaceTemplate)
-class FaceTemplateAdmin(admin.ModelAdmin):
+class FaceTemplateAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     list_display = ["pensioner", "kind", "source", "model_id", "is_active", "created_at", "retired_at"]
     list_filter = ["kind", "source", "is_active", "model_id"]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
     raw_id_fields = ["pensioner"]
     readonly_fields = [
         "pensioner",
@@ -115,10 +117,11 @@ class FaceTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(FaceAttempt)
-class FaceAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FaceAttemptAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pensioner", "method", "result", "reason", "score", "actor", "created_at"]
     list_filter = ["result", "method", "reason"]
-    search_fields = ["pensioner__name", "pensioner__id_number", "public_id"]
+    search_fields = ["public_id"]
+    blind_search_fields = PENSIONER_SEARCH
     exclude = ["photo", "image_phash", "face_phash"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FaceAttempt]:

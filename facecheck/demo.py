@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from accounts.lookups import phone_index
 from accounts.models import Pensioner
 from facecheck.engine.errors import FaceImageError, FaceModelsUnavailable
 from facecheck.models import DuplicateFinding, FaceAttempt, FaceTemplate
@@ -39,7 +40,7 @@ def seed_demo(*, today: datetime.date, options: dict[str, Any], stdout: Any) -> 
 
 def _forget_earlier_attempts() -> int:
     """Delete the demo pensioner's face attempts and the ageing templates they created (demo data only)."""
-    pensioner = Pensioner.objects.filter(phone=DEMO_PENSIONER_PHONE).first()
+    pensioner = Pensioner.objects.filter(phone_bidx=phone_index(DEMO_PENSIONER_PHONE)).first()
     if pensioner is None:
         return 0
     attempts = FaceAttempt.objects.filter(pensioner=pensioner)
@@ -54,7 +55,7 @@ def _forget_earlier_attempts() -> int:
 
 
 def _enroll(photo: str) -> str:
-    pensioner = Pensioner.objects.filter(phone=DEMO_PENSIONER_PHONE).first()
+    pensioner = Pensioner.objects.filter(phone_bidx=phone_index(DEMO_PENSIONER_PHONE)).first()
     if pensioner is None:
         return "no demo pensioner"
     path = Path(photo) if photo else None

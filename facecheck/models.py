@@ -1,8 +1,9 @@
 """Face templates (reference embeddings with provenance) and every verification attempt.
 
-Photos live in the default storage under MEDIA_ROOT, which is never served by URL; staff in
-scope read them through facecheck's API. Embeddings are float32 bytes tagged with the id of the
-model that produced them: rows of another model are never compared with a new embedding.
+Photos live in the default storage under MEDIA_ROOT (encrypted, backend.storage), which is never served
+by URL; staff in scope read them through facecheck's API. Embeddings are float32 bytes, encrypted in the
+column (backend.fields.EncryptedBinaryField), tagged with the id of the model that produced them: rows of
+another model are never compared with a new embedding.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from backend.fields import EncryptedBinaryField
 
 
 def template_photo_upload_to(instance: FaceTemplate, filename: str) -> str:
@@ -50,13 +53,13 @@ class FaceTemplate(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     model_id = models.CharField(_("model"), max_length=120, db_index=True)
-    embedding = models.BinaryField(_("embedding"))
+    embedding = EncryptedBinaryField(_("embedding"))
     embedding_dim = models.PositiveSmallIntegerField(_("embedding size"))
     second_model_id = models.CharField(_("second model"), max_length=120, blank=True)
-    second_embedding = models.BinaryField(_("second embedding"), null=True, blank=True)
+    second_embedding = EncryptedBinaryField(_("second embedding"), null=True, blank=True)
     # The fusion recogniser's embedding (every request is scored with it), stored as ``embedding`` is.
     fusion_model_id = models.CharField(_("fusion model"), max_length=120, blank=True)
-    fusion_embedding = models.BinaryField(_("fusion embedding"), null=True, blank=True)
+    fusion_embedding = EncryptedBinaryField(_("fusion embedding"), null=True, blank=True)
     photo = models.FileField(_("photo"), upload_to=template_photo_upload_to, max_length=200)
     photo_sha256 = models.CharField(_("photo SHA-256"), max_length=64, db_index=True)
     photo_phash = models.BigIntegerField(_("photo perceptual hash"))

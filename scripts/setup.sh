@@ -41,4 +41,12 @@ mkdir -p var/static
 if [ ! -s var/dev-secret-key ]; then
   (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" >var/dev-secret-key)
 fi
+# Development keys for personal data at rest (ID numbers, names, phones, bank accounts, photos, embeddings):
+# generated once, never rotated by setup (data written under them would no longer decrypt). Production sets
+# FIELD_ENCRYPTION_KEYS and FIELD_BLIND_INDEX_KEY instead; see docs/security.md.
+for key_file in var/dev-field-encryption-key var/dev-blind-index-key; do
+  if [ ! -s "$key_file" ]; then
+    (umask 077 && .venv/bin/python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('='))" >"$key_file")
+  fi
+done
 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=var -v0

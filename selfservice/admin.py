@@ -4,18 +4,20 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
 from accounts.selectors import pensioners_in_scope, scoped
 from backend.admin_utils import ReadOnlyAdminMixin
 from selfservice.models import Benefit, Certification
 
 
 @admin.register(Certification)
-class CertificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CertificationAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only list; certifications are recorded through services (face, on-site, silent)."""
 
     list_display = ["pensioner", "method", "certified_at", "valid_until", "recorded_by"]
     list_filter = ["method"]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
     date_hierarchy = "certified_at"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Certification]:
@@ -23,13 +25,14 @@ class CertificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Benefit)
-class BenefitAdmin(admin.ModelAdmin):
+class BenefitAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     """Benefits in the staff member's area. Status changes only through the benefit services
     (cases, certification); the amount only for holders of ``accounts.set_benefit_amount``."""
 
     list_display = ["pensioner", "kind", "status", "status_reason", "status_since", "monthly_amount", "paying_office"]
     list_filter = ["kind", "status", "status_reason", "requires_certification"]
-    search_fields = ["pensioner__name", "pensioner__id_number"]
+    search_fields = ["=pk"]
+    blind_search_fields = PENSIONER_SEARCH
     raw_id_fields = ["pensioner", "paying_office"]
     readonly_fields = ["pensioner", "kind", "status", "status_since", "status_reason", "start_date", "created_at"]
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
 from accounts.selectors import Capability, scoped
 from accounts.services import audit_record
 from backend.admin_utils import ReadOnlyAdminMixin
@@ -28,7 +29,7 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     pass
 
 
-class PersonScopedAdmin(ReadOnlyAdmin):
+class PersonScopedAdmin(BlindIndexSearchMixin, ReadOnlyAdmin):
     """Rows about one pensioner: staff see their region subtree only (the one scope rule)."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -106,7 +107,8 @@ class IngestBatchAdmin(ReadOnlyAdmin):
 class EvidenceEventAdmin(PersonScopedAdmin):
     list_display = ["pk", "source", "record_id", "pensioner", "event_date", "received_at"]
     list_filter = ["source"]
-    search_fields = ["record_id", "pensioner__id_number"]
+    search_fields = ["record_id"]
+    blind_search_fields = PENSIONER_SEARCH
     raw_id_fields = ["pensioner", "batch"]
     show_full_result_count = False
 
@@ -115,7 +117,7 @@ class EvidenceEventAdmin(PersonScopedAdmin):
 class SurvivalGradeAdmin(PersonScopedAdmin):
     list_display = ["pensioner", "grade", "score", "weak_sources", "strong_seen_on", "weak_seen_on", "graded_on"]
     list_filter = ["grade", "death_signal"]
-    search_fields = ["pensioner__id_number"]
+    blind_search_fields = PENSIONER_SEARCH
     show_full_result_count = False
 
 
@@ -128,7 +130,7 @@ class RoundReportAdmin(ReadOnlyAdmin):
 class DecisionAdmin(PersonScopedAdmin):
     list_display = ["created_at", "pensioner", "outcome", "trigger", "certification", "case"]
     list_filter = ["outcome"]
-    search_fields = ["pensioner__id_number"]
+    blind_search_fields = PENSIONER_SEARCH
     raw_id_fields = ["pensioner", "trigger", "certification", "case"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Decision]:

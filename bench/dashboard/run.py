@@ -51,6 +51,8 @@ def setup_django() -> None:
             "DATABASE_URL": f"{PG_BASE}/{PG_NAME}",
             "DEBUG": "False",
             "SECRET_KEY": "bench-secret-not-for-production",
+            "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA",  # bench only, not for production
+            "FIELD_BLIND_INDEX_KEY": "YmVuY2gtb25seS1ibGluZC1pbmRleC1rZXktMDAwMDA",
             "LOG_LEVEL": "WARNING",
             "CONN_MAX_AGE": "0",
         }
@@ -131,9 +133,9 @@ SELECT %(n)s + id, id, method,
   FROM person WHERE id %% 2 = 0;
 
 INSERT INTO accounts_pensioner
-    (id, id_number, name, birth_date, sex, phone, region_id, benefit_status, status_since, suspension_reason,
-     deceased_on, next_due, created_at, last_certification_id)
-SELECT id, '3601021950' || lpad(id::text, 7, '0') || 'X', '王秀英', DATE '1950-01-01', 'F', NULL, village_id,
+    (id, id_number, id_number_bidx, name, name_bidx, birth_date, sex, phone, region_id, benefit_status, status_since,
+     suspension_reason, deceased_on, next_due, created_at, last_certification_id)
+SELECT id, %(id_number_ct)s, {id_number_bidx}, %(name_ct)s, %(name_bidx)s, DATE '1950-01-01', 'F', NULL, village_id,
        status, DATE '2015-01-01', CASE WHEN status = 'suspended' THEN 'overdue' ELSE '' END,
        NULL, (%(today)s::date - days_ago + interval '12 months')::date, %(now)s, id
   FROM person;
@@ -189,7 +191,8 @@ def seed(count: int, today: datetime.date) -> dict[str, float]:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from accounts.models import User
+    from accounts.lookups import id_number_index_sql
+    from accounts.models import Pensioner, User
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -207,7 +210,22 @@ def seed(count: int, today: datetime.date) -> dict[str, float]:
                 copy.write_row((*row, "", ""))
         now = datetime.datetime.combine(today, datetime.time(12), tzinfo=datetime.UTC)
         params = {"n": count, "villages": villages, "today": today, "now": now, "user": maker.pk, "checker": checker.pk}
-        for statement in SEED_SQL.split(";\n"):
+        # Encrypted columns: the blind index of each ID number is computed in SQL (pgcrypto, the same HMAC as
+        # Python); AES-GCM is not available in SQL, so every row carries one valid ciphertext of a placeholder
+        # ID number and of the name (the dashboard never reads them).
+        id_sql, (id_domain, index_key) = id_number_index_sql("'3601021950' || lpad(id::text, 7, '0') || 'X'")
+        id_field, name_field = Pensioner._meta.get_field("id_number"), Pensioner._meta.get_field("name")
+        params |= {
+            "id_domain": id_domain,
+            "index_key": index_key,
+            "id_number_ct": id_field.get_db_prep_save("360102195001010026", connection),
+            "name_ct": name_field.get_db_prep_save("王秀英", connection),
+            "name_bidx": name_field.index_of("王秀英"),
+        }
+        seed_sql = SEED_SQL.replace(
+            "{id_number_bidx}", id_sql.replace("%s", "%(id_domain)s", 1).replace("%s", "%(index_key)s", 1)
+        )
+        for statement in seed_sql.split(";\n"):
             if statement.strip():
                 cursor.execute(statement, params)
     with connection.cursor() as cursor:

@@ -227,6 +227,8 @@ def main() -> None:
         "DEBUG": "False",
         "SECURE_SSL_REDIRECT": "False",  # plain HTTP on 127.0.0.1 (production redirects to HTTPS)
         "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA",  # bench only, not for production
+        "FIELD_BLIND_INDEX_KEY": "YmVuY2gtb25seS1ibGluZC1pbmRleC1rZXktMDAwMDA",
         "SMS_BACKEND": "memory",
         "LOG_LEVEL": "WARNING",
         "MEDIA_ROOT": str(ROOT / "var" / "bench_face_media"),

@@ -55,6 +55,8 @@ def environment(db: str) -> dict[str, str]:
         "DATABASE_URL": database_url(db),
         "DEBUG": "False",  # DEBUG keeps every query in memory: it would ruin the memory figure
         "SECRET_KEY": "bench-secret-not-for-production",
+        "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA",  # bench only, not for production
+        "FIELD_BLIND_INDEX_KEY": "YmVuY2gtb25seS1ibGluZC1pbmRleC1rZXktMDAwMDA",
         "SMS_BACKEND": "memory",
         "Q_SYNC": "True",
         "SMS_QUIET_HOURS_START": "",  # the drain step runs at whatever time the bench is started
@@ -120,6 +122,13 @@ def step_seed(count: int) -> dict[str, object]:
     from django.core.management import call_command
     from django.db import connection
 
+    from accounts.raw_rows import (
+        PENSIONER_PRIVATE_COLUMNS,
+        USER_PHONE_COLUMNS,
+        pensioner_private_values,
+        user_phone_values,
+    )
+
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     migrate_s = time.perf_counter() - started
@@ -168,11 +177,11 @@ def step_seed(count: int) -> dict[str, object]:
         pensioners.append(
             (
                 pk,
-                f"3601021950{pk:07d}X",
-                name,
+                *pensioner_private_values(
+                    id_number=f"3601021950{pk:07d}X", name=name, phone=f"+86138{pk:08d}" if has_phone else None
+                ),
                 datetime.date(1950, 1, 1),
                 "F",
-                f"+86138{pk:08d}" if has_phone else None,
                 rng.choice(village_ids),
                 status,
                 since,
@@ -188,8 +197,9 @@ def step_seed(count: int) -> dict[str, object]:
                 links.append((user_id, pk, "child", "approved", "staff", now, now))
                 user_id += 1
 
+    # Encrypted and blind-indexed as the ORM would store them (accounts.raw_rows).
     pensioner_columns = (
-        "id, id_number, name, birth_date, sex, phone, region_id, benefit_status, status_since, "
+        f"id, {PENSIONER_PRIVATE_COLUMNS}, birth_date, sex, region_id, benefit_status, status_since, "
         "suspension_reason, deceased_on, next_due, created_at"
     )
     tables = [
@@ -200,9 +210,12 @@ def step_seed(count: int) -> dict[str, object]:
         ),
         (
             "accounts_user",
-            "id, username, phone, password, is_superuser, first_name, last_name, email, is_staff, "
+            f"id, username, {USER_PHONE_COLUMNS}, password, is_superuser, first_name, last_name, email, is_staff, "
             "is_active, date_joined",
-            [(u, name, phone, "!", False, "", "", "", False, True, now) for u, name, phone in users],
+            [
+                (u, f"app-{u}", *user_phone_values(phone), "!", False, "", "", "", False, True, now)
+                for u, _name, phone in users
+            ],
         ),
         ("accounts_villageassignment", "user_id, village_id, assigned_at", assignments),
         ("accounts_pensioner", pensioner_columns, pensioners),

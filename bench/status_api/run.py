@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DB_NAME = "pension_bench_status"
+DB_NAME = os.environ.get("BENCH_STATUS_DB", "pension_bench_status")
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-PORT = 8765
+PORT = int(os.environ.get("BENCH_STATUS_PORT", "8765"))
 
 
 def ensure_database() -> str:
@@ -148,7 +148,11 @@ def main() -> None:
         "DATABASE_URL": ensure_database(),
         "DEBUG": "False",
         "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA",  # bench only, not for production
+        "FIELD_BLIND_INDEX_KEY": "YmVuY2gtb25seS1ibGluZC1pbmRleC1rZXktMDAwMDA",
         "SMS_BACKEND": "memory",
+        # Plain HTTP on loopback: no redirect to https (production sits behind a TLS proxy).
+        "SECURE_SSL_REDIRECT": "False",
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)

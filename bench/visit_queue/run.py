@@ -45,6 +45,8 @@ def environment(db_name: str) -> dict[str, str]:
         "DATABASE_URL": f"{PG_BASE}/{db_name}",
         "DEBUG": "False",
         "SECRET_KEY": "bench-secret-not-for-production",
+        "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA",  # bench only, not for production
+        "FIELD_BLIND_INDEX_KEY": "YmVuY2gtb25seS1ibGluZC1pbmRleC1rZXktMDAwMDA",
         "SMS_BACKEND": "memory",
         "Q_SYNC": "True",
         "CONN_MAX_AGE": "0",
@@ -80,6 +82,13 @@ def step_seed(count: int) -> dict[str, object]:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
+
+    from accounts.raw_rows import (
+        PENSIONER_PRIVATE_COLUMNS,
+        USER_PHONE_COLUMNS,
+        pensioner_private_values,
+        user_phone_values,
+    )
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -152,11 +161,11 @@ def step_seed(count: int) -> dict[str, object]:
         pensioners.append(
             (
                 pk,
-                f"3601021950{pk:07d}X",
-                "王秀英",
+                *pensioner_private_values(
+                    id_number=f"3601021950{pk:07d}X", name="王秀英", phone=f"+86138{pk:08d}" if has_phone else None
+                ),
                 datetime.date(1950, 1, 1),
                 "F",
-                f"+86138{pk:08d}" if has_phone else None,
                 rng.choice(village_ids),
                 status,
                 since,
@@ -199,16 +208,19 @@ def step_seed(count: int) -> dict[str, object]:
         _copy(
             cursor,
             "accounts_user",
-            "id, username, phone, password, is_superuser, first_name, last_name, email, is_staff, is_active, "
-            "date_joined",
-            [(u, name, phone, "!", False, "", "", "", False, True, now) for u, name, phone in users],
+            f"id, username, {USER_PHONE_COLUMNS}, password, is_superuser, first_name, last_name, email, is_staff, "
+            "is_active, date_joined",
+            [
+                (u, f"app-{u}", *user_phone_values(phone), "!", False, "", "", "", False, True, now)
+                for u, _name, phone in users
+            ],
         )
         _copy(cursor, "accounts_user_groups", "user_id, group_id", memberships)
         _copy(cursor, "accounts_villageassignment", "user_id, village_id, assigned_at", assignments)
         _copy(
             cursor,
             "accounts_pensioner",
-            "id, id_number, name, birth_date, sex, phone, region_id, benefit_status, status_since, "
+            f"id, {PENSIONER_PRIVATE_COLUMNS}, birth_date, sex, region_id, benefit_status, status_since, "
             "suspension_reason, deceased_on, next_due, created_at",
             pensioners,
         )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from backend.fields import EncryptedTextField
 
 from .cases import Case
 
@@ -18,15 +21,14 @@ class PayeeAccount(models.Model):
         "accounts.Pensioner", verbose_name=_("pensioner"), on_delete=models.CASCADE, related_name="payee_account"
     )
     bank_name = models.CharField(_("bank"), max_length=60)
-    account_number = models.CharField(_("account number"), max_length=32)
+    account_number = EncryptedTextField(
+        _("account number"), max_length=32, validators=[RegexValidator(r"^[0-9]{8,32}$", _("Digits only, 8 to 32."))]
+    )
     changed_at = models.DateTimeField(_("last changed"), default=timezone.now)
 
     class Meta:
         verbose_name = _("payee account")
         verbose_name_plural = _("payee accounts")
-        constraints = [
-            models.CheckConstraint(condition=Q(account_number__regex=r"^[0-9]{8,32}$"), name="payee_account_digits"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.bank_name} ****{self.account_number[-4:]}"

@@ -23,7 +23,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from silent.models import DataSource, EvidenceEvent, IdNumberMapping, IngestBatch
-from silent.services.matching import name_matches, name_matches_sql, pensioner_by_number_sql, pensioners_by_number
+from silent.services.matching import (
+    match_params,
+    name_matches,
+    name_matches_sql,
+    pensioner_by_number_sql,
+    pensioners_by_number,
+)
 from silent.services.rows import (
     MAX_DETAIL,
     MAX_RECORD_ID,
@@ -415,6 +421,7 @@ def _load_pg(
         cursor.execute("ANALYZE silent_raw")
         params = {"source": source.pk, "now": timezone.now(), "batch": batch.pk, "today": today, "ws": PY_WHITESPACE}
         params["today_digits"] = today.strftime("%Y%m%d")
+        params.update(match_params())
         cursor.execute(_APPLY, params)
         counts.accepted, rejected = cursor.fetchone()
         with raw.copy(

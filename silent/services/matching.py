@@ -8,28 +8,42 @@ Two questions, each answered once per path:
 * **Name matches**: the row's normalised name (``rows.normalize_name``) equals the registry's
   name, normalised the same way. PostgreSQL: ``NAME_MATCHES_SQL``; elsewhere ``name_matches``.
 
-When the registry's ``id_number`` and ``name`` become ciphertext with blind-index columns, only
-this module changes (e.g. ``p.id_number_bidx = hmac(<number>, <key>, 'sha256')`` and the same
-for the normalised name).
+The registry's ``id_number`` and ``name`` are ciphertext (``backend.fields``); both questions are
+answered on their blind-index columns (``id_number_bidx``, ``name_bidx``), computed in SQL with
+pgcrypto on PostgreSQL (the key travels as a query parameter: ``match_params``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from accounts.lookups import ID_NUMBER, NAME, id_number_index
 from accounts.models import Pensioner
-from silent.services.rows import NAME_SQL, normalize_name
+from backend import crypto
+from silent.services.rows import normalize_name
+
+_INDEX_SQL = "encode(hmac(convert_to(%({domain})s || ({value}), 'UTF8'), %(match_index_key)s, 'sha256'), 'hex')"
 
 #: JOIN condition: the pensioner ``{p}`` whose ID number is ``{number}`` (an SQL expression
-#: giving the normalised, mapped 18-character number).
-PENSIONER_BY_NUMBER_SQL = "{p}.id_number = {number}"
+#: giving the normalised, mapped 18-character number), on the blind index.
+PENSIONER_BY_NUMBER_SQL = "{p}.id_number_bidx = " + _INDEX_SQL.replace("{domain}", "match_id_domain")
 
-#: Boolean SQL: the registry name of ``{p}`` matches ``{name}`` (already normalised in SQL).
-NAME_MATCHES_SQL = "({p}.name = {name} OR " + NAME_SQL.format(col="{p}.name") + " = {name})"
+#: Boolean SQL: the registry name of ``{p}`` matches ``{name}`` (already normalised in SQL, the form
+#: the name's blind index is taken over: ``accounts.lookups.canonical_name``).
+NAME_MATCHES_SQL = "{p}.name_bidx = " + _INDEX_SQL.replace("{domain}", "match_name_domain").replace("{value}", "{name}")
+
+
+def match_params() -> dict[str, object]:
+    """The named query parameters the two SQL fragments need (the blind-index key and domains)."""
+    return {
+        "match_id_domain": f"{ID_NUMBER}:",
+        "match_name_domain": f"{NAME}:",
+        "match_index_key": crypto.blind_index_key(),
+    }
 
 
 def pensioner_by_number_sql(*, p: str, number: str) -> str:
-    return PENSIONER_BY_NUMBER_SQL.format(p=p, number=number)
+    return PENSIONER_BY_NUMBER_SQL.replace("{p}", p).replace("{value}", number)
 
 
 def name_matches_sql(*, p: str, name: str) -> str:
@@ -38,10 +52,11 @@ def name_matches_sql(*, p: str, name: str) -> str:
 
 def pensioners_by_number(numbers: Iterable[str]) -> dict[str, tuple[int, str]]:
     """``{normalised ID number: (pensioner id, registry name)}`` for the numbers that exist."""
+    by_index = {id_number_index(number): number for number in set(numbers)}
     return {
-        number: (pk, name)
-        for pk, number, name in Pensioner.objects.filter(id_number__in=set(numbers)).values_list(
-            "pk", "id_number", "name"
+        by_index[index]: (pk, name)
+        for pk, index, name in Pensioner.objects.filter(id_number_bidx__in=by_index).values_list(
+            "pk", "id_number_bidx", "name"
         )
     }
 

@@ -6,6 +6,7 @@ import time_machine
 from django.utils import timezone
 from knox.models import AuthToken
 
+from accounts.lookups import phone_index
 from accounts.models import OneTimeCode, User
 from tests.conftest import client_for
 from tests.factories import PensionerFactory, UserFactory
@@ -182,7 +183,7 @@ def test_users_are_created_once_per_phone(api_client, sms_outbox):
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
         request_code(api_client)
         login(api_client, last_code(sms_outbox))
-    assert User.objects.filter(phone=E164).count() == 1
+    assert User.objects.filter(phone_bidx=phone_index(E164)).count() == 1
 
 
 def test_beyond_the_device_limit_the_oldest_device_is_logged_out(api_client, sms_outbox, settings):

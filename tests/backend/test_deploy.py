@@ -14,11 +14,14 @@ PRODUCTION = {
     "SECRET_KEY": "k3Y-" + "x7Qp2Lm9Zr4Tv8Wn" * 4,
     "ALLOWED_HOSTS": "pension.example.gov.cn",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "FIELD_ENCRYPTION_KEYS": "cHJvZC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMDAwMDE",
+    "FIELD_BLIND_INDEX_KEY": "cHJvZC1ibGluZC1pbmRleC1rZXktMDAwMDAwMDAwMDE",
 }
 
 
 def _check_deploy(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    names = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEYS", "FIELD_BLIND_INDEX_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in names}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -39,6 +42,30 @@ def test_check_deploy_flags_a_per_process_cache():
     result = _check_deploy(**{k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"})
     assert result.returncode != 0
     assert "backend.W001" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_the_field_encryption_keys():
+    result = _check_deploy(**{k: v for k, v in PRODUCTION.items() if k != "FIELD_ENCRYPTION_KEYS"})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_blind_index_key():
+    result = _check_deploy(**{k: v for k, v in PRODUCTION.items() if k != "FIELD_BLIND_INDEX_KEY"})
+    assert result.returncode != 0
+    assert "FIELD_BLIND_INDEX_KEY must be set" in result.stderr
+
+
+def test_check_deploy_flags_a_malformed_field_key():
+    result = _check_deploy(**(PRODUCTION | {"FIELD_ENCRYPTION_KEYS": "too-short"}))
+    assert result.returncode != 0
+    assert "backend.W003" in result.stdout + result.stderr
+
+
+def test_check_deploy_flags_the_blind_index_key_reused_for_encryption():
+    result = _check_deploy(**(PRODUCTION | {"FIELD_BLIND_INDEX_KEY": PRODUCTION["FIELD_ENCRYPTION_KEYS"]}))
+    assert result.returncode != 0
+    assert "backend.W004" in result.stdout + result.stderr
 
 
 @pytest.mark.django_db

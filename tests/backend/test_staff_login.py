@@ -12,6 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
+from backend import crypto
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,7 @@ def test_the_enrolment_command_prints_an_authenticator_url(staff):
 def test_production_settings_require_the_second_factor():
     code = "import django; django.setup(); from django.conf import settings; print(settings.STAFF_OTP_REQUIRED)"
     env = {"DEBUG": "False", "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "backend.settings", "PATH": ""}
+    env |= {"FIELD_ENCRYPTION_KEYS": crypto.new_key(), "FIELD_BLIND_INDEX_KEY": crypto.new_key()}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )

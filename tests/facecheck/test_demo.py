@@ -10,6 +10,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.lookups import phone_index
 from accounts.models import Pensioner, User
 from facecheck.demo import DEMO_FACE_DIR  # imported before a test moves BASE_DIR
 from facecheck.models import FaceAttempt
@@ -38,7 +39,7 @@ def demo_ready(settings):  # type: ignore[no-untyped-def]
 
 
 def _readme_face_step(photo: Path) -> str:
-    pensioner = Pensioner.objects.get(phone="+8613800000001")
+    pensioner = Pensioner.objects.get(phone_bidx=phone_index("+8613800000001"))
     user = pensioner.user or pensioner_user(pensioner)
     outcome = face_verify(actor=user, pensioner=pensioner, image=photo.read_bytes(), method="face")
     return outcome.attempt.result

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.idnumbers import check_digit
+from accounts.lookups import id_number_index, phone_index
 from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.roles import Role
 from accounts.services import user_add_role
@@ -116,7 +117,7 @@ class Command(BaseCommand):
         return regions
 
     def _pensioners(self, villages: list[Region], today: datetime.date, count: int) -> int:
-        existing = set(Pensioner.objects.values_list("id_number", flat=True))
+        existing = set(Pensioner.objects.values_list("id_number_bidx", flat=True))
         new_rows = []
         for index in range(count):
             rng = random.Random(f"demo-{index}")  # per person, so skipping existing rows changes nothing else
@@ -143,7 +144,7 @@ class Command(BaseCommand):
                     today - datetime.timedelta(days=rng.randint(40, 300)),
                 )
             phone = DEMO_PENSIONER_PHONE if index == 0 else (f"+86135{index:08d}" if rng.random() < 0.8 else None)
-            if id_number in existing:
+            if id_number_index(id_number) in existing:
                 continue
             pensioner = Pensioner(
                 id_number=id_number,
@@ -163,9 +164,10 @@ class Command(BaseCommand):
         return len(new_rows)
 
     def _app_users(self, villages: list[Region]) -> dict[str, str]:
-        pensioner = Pensioner.objects.get(phone=DEMO_PENSIONER_PHONE)
+        pensioner = Pensioner.objects.get(phone_bidx=phone_index(DEMO_PENSIONER_PHONE))
         relative, created = User.objects.get_or_create(
-            phone=DEMO_RELATIVE_PHONE, defaults={"username": DEMO_RELATIVE_PHONE, "first_name": "李小华"}
+            phone_bidx=phone_index(DEMO_RELATIVE_PHONE),
+            defaults={"phone": DEMO_RELATIVE_PHONE, "username": "app-demo-relative", "first_name": "李小华"},
         )
         if created:
             relative.set_unusable_password()
@@ -178,7 +180,8 @@ class Command(BaseCommand):
             defaults={"relationship": RelativeLink.Relationship.CHILD, "approved_via": "demo"},
         )
         assistant, created = User.objects.get_or_create(
-            phone=DEMO_ASSISTANT_PHONE, defaults={"username": DEMO_ASSISTANT_PHONE, "first_name": "张协办"}
+            phone_bidx=phone_index(DEMO_ASSISTANT_PHONE),
+            defaults={"phone": DEMO_ASSISTANT_PHONE, "username": "app-demo-assistant", "first_name": "张协办"},
         )
         if created:
             assistant.set_unusable_password()

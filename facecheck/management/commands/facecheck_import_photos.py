@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.lookups import id_number_index
 from accounts.models import Pensioner
 from facecheck import services
 from facecheck.engine.errors import FaceImageError
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         counts = {"enrolled": 0, "skipped": 0, "unknown": 0, "refused": 0}
         for path in files:
             id_number = path.stem.strip().upper()
-            pensioner = Pensioner.objects.filter(id_number=id_number).first()
+            pensioner = Pensioner.objects.filter(id_number_bidx=id_number_index(id_number)).first()
             if pensioner is None:
                 counts["unknown"] += 1
                 self.stdout.write(f"{path.name}: no pensioner with this ID number")
