@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.services import audit_record
 from facecheck.engine.errors import FaceImageError
 from facecheck.engine.phash import to_signed
-from facecheck.engine.pipeline import FaceEngine
+from facecheck.engine.pipeline import FaceEngine, FaceResult
 from facecheck.models import FaceTemplate
 from facecheck.services.common import _analyze_photo, _other_model_fields, _vector_bytes, face_engine
 
@@ -40,16 +40,8 @@ def face_templates_reembed(*, limit: int | None = None) -> ReembedReport:
     if limit:
         outdated = outdated[:limit]
     for old in outdated.iterator(chunk_size=200):
-        try:
-            with old.photo.open("rb") as handle:
-                data = handle.read()
-        except (FileNotFoundError, ValueError):
-            report.failed.append((old.pk, "photo_missing"))
-            continue
-        try:
-            result, _bgr = _analyze_photo(engine, data)
-        except FaceImageError as exc:
-            report.failed.append((old.pk, exc.code))
+        result = _analyze_template_photo(engine, old, report)
+        if result is None:
             continue
         with transaction.atomic():
             current = FaceTemplate.objects.select_for_update().filter(pk=old.pk, is_active=True).first()
@@ -87,6 +79,22 @@ def face_templates_reembed(*, limit: int | None = None) -> ReembedReport:
     return report
 
 
+def _analyze_template_photo(engine: FaceEngine, template: FaceTemplate, report: ReembedReport) -> FaceResult | None:
+    """The template's stored photo through the current pipeline; a failure is reported, not raised."""
+    try:
+        with template.photo.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, ValueError):
+        report.failed.append((template.pk, "photo_missing"))
+        return None
+    try:
+        result, _bgr = _analyze_photo(engine, data)
+    except FaceImageError as exc:
+        report.failed.append((template.pk, exc.code))
+        return None
+    return result
+
+
 def _missing_other_models(engine: FaceEngine) -> QuerySet[FaceTemplate]:
     current = FaceTemplate.objects.filter(is_active=True, model_id=engine.model_id)
     missing = Q(pk__in=[])
@@ -103,16 +111,8 @@ def _fill_other_models(engine: FaceEngine, report: ReembedReport, *, limit: int 
     if limit:
         todo = todo[:limit]
     for old in todo.iterator(chunk_size=200):
-        try:
-            with old.photo.open("rb") as handle:
-                data = handle.read()
-        except (FileNotFoundError, ValueError):
-            report.failed.append((old.pk, "photo_missing"))
-            continue
-        try:
-            result, _bgr = _analyze_photo(engine, data)
-        except FaceImageError as exc:
-            report.failed.append((old.pk, exc.code))
+        result = _analyze_template_photo(engine, old, report)
+        if result is None:
             continue
         fields = _other_model_fields(engine, result)
         with transaction.atomic():
