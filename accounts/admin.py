@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_search import BlindIndexSearchMixin
+from accounts.auth import request_user
 from accounts.lookups import ID_NUMBER, NAME, PHONE
 from accounts.models import AuditEvent, Pensioner, Region, RelativeLink, User, VillageAssignment
 from accounts.selectors import pensioners_in_scope
@@ -66,7 +67,7 @@ class PensionerAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Pensioner]:
-        return pensioners_in_scope(actor=request.user).select_related("region")
+        return pensioners_in_scope(actor=request_user(request)).select_related("region")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Pensioner | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -89,13 +90,13 @@ class RelativeLinkAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     actions = ["approve", "revoke"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RelativeLink]:
-        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request_user(request)))
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[RelativeLink], *, approve: bool) -> None:
         done = 0
         for link in queryset:
             try:
-                relative_link_decide(link=link, staff=request.user, approve=approve, request=request)
+                relative_link_decide(link=link, staff=request_user(request), approve=approve, request=request)
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{link}: {exc.message}", level=messages.WARNING)

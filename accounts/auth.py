@@ -14,6 +14,8 @@ from __future__ import annotations
 import binascii
 from hmac import compare_digest
 
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
@@ -45,3 +47,15 @@ class TokenAuthentication(KnoxTokenAuthentication):
                     self.renew_token(auth_token)
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(message)
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in user of a view that requires one, typed as our ``User``.
+
+    DRF and the admin type ``request.user`` as possibly anonymous; every caller sits behind an
+    authentication permission, so an anonymous user here is a wiring mistake, refused as 403.
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user

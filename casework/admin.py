@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
+from accounts.auth import request_user
 from accounts.models import Region
 from accounts.selectors import Capability, region_scope_q, scoped
 from backend.admin_utils import ReadOnlyAdminMixin
@@ -43,7 +44,7 @@ _M = TypeVar("_M", bound=Model)
 
 def _in_scope(queryset: QuerySet[_M], request: HttpRequest) -> QuerySet[_M]:
     """Rows of pensioners the staff member may do casework for: the back office's view."""
-    return scoped(queryset, actor=request.user, capability=Capability.CASEWORK, path="pensioner")
+    return scoped(queryset, actor=request_user(request), capability=Capability.CASEWORK, path="pensioner")
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -55,7 +56,7 @@ class RegionFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         regions = Region.objects.filter(
-            region_scope_q(actor=request.user, capability=Capability.CASEWORK),
+            region_scope_q(actor=request_user(request), capability=Capability.CASEWORK),
             level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP],
         )
         return [(r.code, f"{'　' * (r.level - 2)}{r.name}") for r in regions.order_by("code")[:200]]
@@ -150,7 +151,7 @@ class CaseAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return selectors.cases_in_scope(actor=request.user)
+        return selectors.cases_in_scope(actor=request_user(request))
 
     @admin.display(description=_("village"), ordering="pensioner__region__code")
     def village(self, obj: Case) -> str:
@@ -183,14 +184,16 @@ class CaseAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Accept selected cases (caseworker)"))
     def accept(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        self._run(request, queryset, lambda case: services.case_accept(case=case, actor=request.user, request=request))
+        actor = request_user(request)
+        self._run(request, queryset, lambda case: services.case_accept(case=case, actor=actor, request=request))
 
     @admin.action(description=_("Approve selected cases (reviewer; I checked dates, amounts and bank account)"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        actor = request_user(request)
         self._run(
             request,
             queryset,
-            lambda case: services.case_approve(case=case, actor=request.user, checks_confirmed=True, request=request),
+            lambda case: services.case_approve(case=case, actor=actor, checks_confirmed=True, request=request),
         )
 
     @admin.action(description=_("Reject selected cases (reviewer)"))
@@ -200,7 +203,7 @@ class CaseAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
             self._run(
                 request,
                 queryset,
-                lambda case: services.case_reject(case=case, actor=request.user, note=note, request=request),
+                lambda case: services.case_reject(case=case, actor=request_user(request), note=note, request=request),
             )
             return None
         return TemplateResponse(
@@ -211,7 +214,8 @@ class CaseAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Close selected decided cases"))
     def close(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        self._run(request, queryset, lambda case: services.case_close(case=case, actor=request.user, request=request))
+        actor = request_user(request)
+        self._run(request, queryset, lambda case: services.case_close(case=case, actor=actor, request=request))
 
 
 @admin.register(DeathReport)
@@ -242,7 +246,7 @@ class MonthlyReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [MonthlyReportItemInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MonthlyReport]:
-        return selectors.monthly_reports_for_actor(actor=request.user)
+        return selectors.monthly_reports_for_actor(actor=request_user(request))
 
     @admin.display(description=_("late"), boolean=True)
     def late(self, obj: MonthlyReport) -> bool:
@@ -258,7 +262,11 @@ class EvidenceFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["file"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceFile]:
-        return super().get_queryset(request).filter(pk__in=selectors.evidence_in_scope(actor=request.user).values("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=selectors.evidence_in_scope(actor=request_user(request)).values("pk"))
+        )
 
 
 @admin.register(PaymentLedger)
@@ -281,7 +289,7 @@ class OverpaymentAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelAdm
     blind_search_fields = PENSIONER_SEARCH
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Overpayment]:
-        return selectors.overpayments_in_scope(actor=request.user)
+        return selectors.overpayments_in_scope(actor=request_user(request))
 
 
 @admin.register(PayeeAccount)
@@ -310,7 +318,7 @@ class PayeeAccountAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
             pensioner=obj.pensioner,
             bank_name=obj.bank_name,
             account_number=obj.account_number,
-            actor=request.user,
+            actor=request_user(request),
             request=request,
         )
         obj.pk, obj.changed_at = saved.pk, saved.changed_at
@@ -356,5 +364,5 @@ class SuspectListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [SuspectListEntryInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SuspectList]:
-        scope = region_scope_q(actor=request.user, capability=Capability.CASEWORK, path="village")
+        scope = region_scope_q(actor=request_user(request), capability=Capability.CASEWORK, path="village")
         return super().get_queryset(request).filter(scope).select_related("village")

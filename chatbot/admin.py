@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
+from accounts.auth import request_user
 from accounts.phones import mask_phone
 from accounts.selectors import user_is_staff_member
 from backend.admin_utils import ReadOnlyAdminMixin
@@ -52,7 +53,7 @@ class CallbackRequestAdmin(BlindIndexSearchMixin, StaffReadOnlyMixin, admin.Mode
     actions = ["mark_called_back"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CallbackRequest]:
-        return callback_requests_in_scope(actor=request.user)
+        return callback_requests_in_scope(actor=request_user(request))
 
     @admin.display(description=_("phone"))
     def phone_masked(self, obj: CallbackRequest) -> str:
@@ -62,7 +63,7 @@ class CallbackRequestAdmin(BlindIndexSearchMixin, StaffReadOnlyMixin, admin.Mode
     def mark_called_back(self, request: HttpRequest, queryset: QuerySet[CallbackRequest]) -> None:
         count = 0
         for callback in queryset:
-            callback_request_close(callback=callback, actor=request.user)
+            callback_request_close(callback=callback, actor=request_user(request))
             count += 1
         self.message_user(
             request, _("%(count)d request(s) marked as called back.") % {"count": count}, messages.SUCCESS

@@ -9,6 +9,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.auth import request_user
 from backend.api.errors import ApplicationError
 from backend.api.pagination import DefaultPagination
 from backend.api.schema import ERROR_RESPONSES
@@ -87,7 +88,7 @@ class ChatbotMessagesApi(ListAPIView):
             message = _("Please type a question or tap a button.")
             raise ApplicationError(message, code="empty_message", fields={"text": [message]})
         reply, _created = chatbot_message_handle(
-            user=request.user,
+            user=request_user(request),
             text=data["text"],
             payload=data["payload"],
             client_request_id=data["request_id"],

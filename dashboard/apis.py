@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from accounts.models import User
 from backend.api.schema import ERROR_RESPONSES
 from casework.apis.common import MonthField, query
@@ -97,13 +98,14 @@ class StatsApi(APIView):
         raise NotImplementedError
 
     def get(self, request: Request, **_kwargs: Any) -> Response:
+        actor = request_user(request)
         filters = query(self.FilterSerializer, request)
-        area = selectors.dashboard_area(actor=request.user, region_code=filters.get("region"))
+        area = selectors.dashboard_area(actor=actor, region_code=filters.get("region"))
         as_of = selectors.figures_as_of()
         data = {
             "region": area_data(area),
             "as_of": as_of,
-            **self.figures(actor=request.user, area=area, filters=filters),
+            **self.figures(actor=actor, area=area, filters=filters),
         }
         return Response(self.OutputSerializer(data).data)
 

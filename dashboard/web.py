@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from accounts.auth import request_user
 from accounts.models import Region
 from backend.api.errors import NotFoundError
 from casework.selectors import reporting_period_now
@@ -93,11 +94,11 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     period = (
         datetime.date(int(period_text[:4]), int(period_text[5:]), 1) if period_text else reporting_period_now(today)
     )
+    actor = request_user(request)
     try:
-        area = selectors.dashboard_area(actor=request.user, region_code=choices.get("region"))
+        area = selectors.dashboard_area(actor=actor, region_code=choices.get("region"))
     except NotFoundError:
         raise Http404 from None
-    actor = request.user
     as_of = selectors.figures_as_of()
     certification = selectors.certification_by_region(actor=actor, area=area, since=since, today=today)
     months = selectors.certifications_by_month(actor=actor, area=area, months=12, today=today)
@@ -177,7 +178,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 
 
 def _own_region(request: HttpRequest) -> Region | None:
-    return request.user.region if request.user.region_id else None
+    actor = request_user(request)
+    return actor.region if actor.region_id else None
 
 
 app_name = "dashboard"

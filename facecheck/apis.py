@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from accounts.models import Pensioner
 from accounts.selectors import (
     pensioner_get_for_actor,
@@ -44,7 +45,8 @@ def _read_upload(upload) -> bytes:  # type: ignore[no-untyped-def]
 
 def _subject_for_verification(request: Request, pensioner_id: int | None) -> tuple[Pensioner, str]:
     """Myself (method face), or a pensioner I am an approved relative of (proxy_face); 404 otherwise."""
-    own = pensioner_of_user(user=request.user)
+    actor = request_user(request)
+    own = pensioner_of_user(user=actor)
     if pensioner_id is None or (own is not None and own.pk == pensioner_id):
         if own is None:
             raise NotFoundError(
@@ -52,7 +54,7 @@ def _subject_for_verification(request: Request, pensioner_id: int | None) -> tup
             )
         return own, FaceAttempt.Method.FACE
     pensioner = Pensioner.objects.filter(pk=pensioner_id).first()
-    if pensioner is None or not relative_link_is_approved(relative=request.user, pensioner=pensioner):
+    if pensioner is None or not relative_link_is_approved(relative=actor, pensioner=pensioner):
         raise NotFoundError()
     return pensioner, FaceAttempt.Method.PROXY_FACE
 
@@ -88,7 +90,7 @@ class FaceVerifyApi(APIView):
         pensioner, method = _subject_for_verification(request, serializer.validated_data.get("pensioner"))
         image = _read_upload(serializer.validated_data["image"])
         outcome = services.face_verify(
-            actor=request.user, pensioner=pensioner, image=image, method=method, request=request
+            actor=request_user(request), pensioner=pensioner, image=image, method=method, request=request
         )
         attempt = outcome.attempt
         data = {
@@ -125,17 +127,16 @@ class FaceEnrollApi(APIView):
         tags=["face certification"],
     )
     def post(self, request: Request) -> Response:
-        if not user_is_staff_member(request.user):
+        actor = request_user(request)
+        if not user_is_staff_member(actor):
             raise NotFoundError()
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        pensioner = pensioner_get_for_actor(actor=request.user, pensioner_id=serializer.validated_data["pensioner"])
+        pensioner = pensioner_get_for_actor(actor=actor, pensioner_id=serializer.validated_data["pensioner"])
         if not request.user.has_perm("facecheck.add_facetemplate"):
             raise ApplicationError(_("You are not allowed to do this."), code="permission_denied", status_code=403)
         image = _read_upload(serializer.validated_data["image"])
-        template = services.face_template_enroll(
-            pensioner=pensioner, image=image, enrolled_by=request.user, request=request
-        )
+        template = services.face_template_enroll(pensioner=pensioner, image=image, enrolled_by=actor, request=request)
         return Response(self.OutputSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
@@ -158,8 +159,9 @@ class FaceTemplatePhotoApi(APIView):
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(), **FACE_ERRORS}, tags=["face certification"])
     def get(self, request: Request, template_id: int) -> FileResponse:
-        template: FaceTemplate = selectors.face_template_get_for_staff(actor=request.user, template_id=template_id)
-        audit_record(actor=request.user, action="facecheck.template.photo.read", target=template, request=request)
+        actor = request_user(request)
+        template: FaceTemplate = selectors.face_template_get_for_staff(actor=actor, template_id=template_id)
+        audit_record(actor=actor, action="facecheck.template.photo.read", target=template, request=request)
         return _photo_response(template.photo, f"template-{template.pk}")
 
 
@@ -168,6 +170,7 @@ class FaceAttemptPhotoApi(APIView):
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(), **FACE_ERRORS}, tags=["face certification"])
     def get(self, request: Request, attempt_id: str) -> FileResponse:
-        attempt = selectors.face_attempt_get_for_staff(actor=request.user, public_id=attempt_id)
-        audit_record(actor=request.user, action="facecheck.attempt.photo.read", target=attempt, request=request)
+        actor = request_user(request)
+        attempt = selectors.face_attempt_get_for_staff(actor=actor, public_id=attempt_id)
+        audit_record(actor=actor, action="facecheck.attempt.photo.read", target=attempt, request=request)
         return _photo_response(attempt.photo, f"attempt-{attempt.public_id}")

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
+from accounts.auth import request_user
 from accounts.selectors import pensioners_in_scope, scoped
 from backend.admin_utils import ReadOnlyAdminMixin
 from selfservice.models import Benefit, Certification
@@ -21,7 +22,7 @@ class CertificationAdmin(BlindIndexSearchMixin, ReadOnlyAdminMixin, admin.ModelA
     date_hierarchy = "certified_at"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Certification]:
-        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request.user))
+        return super().get_queryset(request).filter(pensioner__in=pensioners_in_scope(actor=request_user(request)))
 
 
 @admin.register(Benefit)
@@ -37,7 +38,7 @@ class BenefitAdmin(BlindIndexSearchMixin, admin.ModelAdmin):
     readonly_fields = ["pensioner", "kind", "status", "status_since", "status_reason", "start_date", "created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Benefit]:
-        return scoped(super().get_queryset(request), actor=request.user, path="pensioner").select_related(
+        return scoped(super().get_queryset(request), actor=request_user(request), path="pensioner").select_related(
             "pensioner", "paying_office"
         )
 

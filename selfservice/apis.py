@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from accounts.models import Pensioner
 from accounts.selectors import pensioner_get_for_actor, pensioner_of_user
 from accounts.services import audit_record
@@ -28,18 +29,19 @@ PENSIONER_PARAM = OpenApiParameter(
 
 def resolve_subject(request: Request, *, action: str) -> Pensioner:
     """Myself, or ``?pensioner=<id>`` within my scope. Reading someone else's data is audited."""
+    actor = request_user(request)
     raw = request.query_params.get("pensioner")
     if raw in (None, ""):
-        pensioner = pensioner_of_user(user=request.user)
+        pensioner = pensioner_of_user(user=actor)
         if pensioner is None:
             raise NotFoundError(
                 _("Your account is not linked to a pensioner. Choose the person you act for."),
                 code="no_pensioner",
             )
         return pensioner
-    pensioner = pensioner_get_for_actor(actor=request.user, pensioner_id=raw)
+    pensioner = pensioner_get_for_actor(actor=actor, pensioner_id=raw)
     if pensioner.user_id != request.user.pk:
-        audit_record(actor=request.user, action=action, target=pensioner, request=request)
+        audit_record(actor=actor, action=action, target=pensioner, request=request)
     return pensioner
 
 

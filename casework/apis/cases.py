@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from accounts.models import User
 from accounts.services import audit_record
 from backend.api.errors import NotFoundError
@@ -91,23 +92,23 @@ class CaseListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = query(self.FilterSerializer, request)
-        return page(request, self, selectors.case_list(actor=request.user, **filters), CaseOutputSerializer)
+        return page(request, self, selectors.case_list(actor=request_user(request), **filters), CaseOutputSerializer)
 
 
 def _case_response(request: Request, case: Case, *, status_code: int = 200) -> Response:
-    case = selectors.case_get_for_actor(actor=request.user, case_id=case.pk)
+    case = selectors.case_get_for_actor(actor=request_user(request), case_id=case.pk)
     return Response(CaseDetailSerializer(case, context={"actor": request.user}).data, status=status_code)
 
 
 def _case_for(request: Request, case_id: int) -> Case:
-    return selectors.case_get_for_actor(actor=request.user, case_id=case_id)
+    return selectors.case_get_for_actor(actor=request_user(request), case_id=case_id)
 
 
 class CaseDetailApi(APIView):
     @extend_schema(responses={200: CaseDetailSerializer, **ERRORS}, tags=["cases"])
     def get(self, request: Request, case_id: int) -> Response:
         case = _case_for(request, case_id)
-        audit_record(actor=request.user, action="case.read", target=case, request=request)
+        audit_record(actor=request_user(request), action="case.read", target=case, request=request)
         return Response(CaseDetailSerializer(case, context={"actor": request.user}).data)
 
 
@@ -134,7 +135,7 @@ class CaseAssignApi(APIView):
             )
         case = services.case_assign(
             case=case,
-            actor=request.user,
+            actor=request_user(request),
             assignee=assignee,
             deadline=serializer.validated_data.get("deadline"),
             request=request,
@@ -150,7 +151,7 @@ class CaseAcceptApi(APIView):
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = services.case_accept(
-            case=_case_for(request, case_id), actor=request.user, request=request, **serializer.validated_data
+            case=_case_for(request, case_id), actor=request_user(request), request=request, **serializer.validated_data
         )
         return _case_response(request, case)
 
@@ -171,7 +172,7 @@ class CaseApproveApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = services.case_approve(
-            case=_case_for(request, case_id), actor=request.user, request=request, **serializer.validated_data
+            case=_case_for(request, case_id), actor=request_user(request), request=request, **serializer.validated_data
         )
         return _case_response(request, case)
 
@@ -187,7 +188,7 @@ class CaseRejectApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = services.case_reject(
-            case=_case_for(request, case_id), actor=request.user, request=request, **serializer.validated_data
+            case=_case_for(request, case_id), actor=request_user(request), request=request, **serializer.validated_data
         )
         return _case_response(request, case)
 
@@ -198,7 +199,7 @@ class CaseCloseApi(APIView):
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = services.case_close(
-            case=_case_for(request, case_id), actor=request.user, request=request, **serializer.validated_data
+            case=_case_for(request, case_id), actor=request_user(request), request=request, **serializer.validated_data
         )
         return _case_response(request, case)
 
@@ -215,5 +216,5 @@ class CaseNoteCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = _case_for(request, case_id)
-        services.case_note_add(case=case, actor=request.user, request=request, **serializer.validated_data)
+        services.case_note_add(case=case, actor=request_user(request), request=request, **serializer.validated_data)
         return _case_response(request, case, status_code=status.HTTP_201_CREATED)

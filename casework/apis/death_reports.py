@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from backend.api.pagination import DefaultPagination
 from casework import selectors, services
 from casework.apis.common import ERRORS, MAX_ID, page
@@ -54,7 +55,9 @@ class DeathReportListCreateApi(APIView):
 
     @extend_schema(responses={200: DeathReportOutputSerializer(many=True), **ERRORS}, tags=["death reports"])
     def get(self, request: Request) -> Response:
-        return page(request, self, selectors.death_reports_of(reporter=request.user), DeathReportOutputSerializer)
+        return page(
+            request, self, selectors.death_reports_of(reporter=request_user(request)), DeathReportOutputSerializer
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -65,7 +68,7 @@ class DeathReportListCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report, created = services.death_report_submit(
-            reporter=request.user, request=request, **serializer.validated_data
+            reporter=request_user(request), request=request, **serializer.validated_data
         )
         return Response(
             DeathReportOutputSerializer(report).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -75,5 +78,5 @@ class DeathReportListCreateApi(APIView):
 class DeathReportDetailApi(APIView):
     @extend_schema(responses={200: DeathReportOutputSerializer, **ERRORS}, tags=["death reports"])
     def get(self, request: Request, report_id: int) -> Response:
-        report = selectors.death_report_get_for_actor(actor=request.user, report_id=report_id)
+        report = selectors.death_report_get_for_actor(actor=request_user(request), report_id=report_id)
         return Response(DeathReportOutputSerializer(report).data)

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from accounts.services import audit_record
 from backend.api.errors import NotFoundError
 from casework import selectors, services
@@ -41,7 +42,7 @@ class EvidenceUploadApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         evidence = services.evidence_upload(
-            uploaded_by=request.user, upload=serializer.validated_data["file"], request=request
+            uploaded_by=request_user(request), upload=serializer.validated_data["file"], request=request
         )
         return Response(EvidenceOutputSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
@@ -51,9 +52,10 @@ class EvidenceDownloadApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(), **ERRORS}, tags=["evidence"])
     def get(self, request: Request, evidence_id: int) -> FileResponse:
-        evidence = selectors.evidence_get_for_actor(actor=request.user, evidence_id=evidence_id)
+        actor = request_user(request)
+        evidence = selectors.evidence_get_for_actor(actor=actor, evidence_id=evidence_id)
         if evidence.uploaded_by_id != request.user.pk:
-            audit_record(actor=request.user, action="evidence.read", target=evidence, request=request)
+            audit_record(actor=actor, action="evidence.read", target=evidence, request=request)
         try:
             handle = evidence.file.open("rb")
         except FileNotFoundError:

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from accounts.services import audit_record
 from backend.api.errors import NotFoundError
 from backend.api.pagination import DefaultPagination
@@ -44,9 +45,10 @@ class PaymentListApi(APIView):
         tags=["payments"],
     )
     def get(self, request: Request, pensioner_id: int) -> Response:
-        pensioner = selectors.pensioner_for_money(actor=request.user, pensioner_id=pensioner_id)
+        actor = request_user(request)
+        pensioner = selectors.pensioner_for_money(actor=actor, pensioner_id=pensioner_id)
         if pensioner.user_id != request.user.pk:
-            audit_record(actor=request.user, action="payments.read", target=pensioner, request=request)
+            audit_record(actor=actor, action="payments.read", target=pensioner, request=request)
         response = page(request, self, selectors.ledger_for_pensioner(pensioner=pensioner), LedgerLineSerializer)
         response.data["summary"] = self.SummarySerializer(selectors.ledger_summary(pensioner=pensioner)).data
         return response
@@ -75,7 +77,7 @@ class OverpaymentListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = query(self.FilterSerializer, request)
-        queryset = selectors.overpayments_in_scope(actor=request.user).order_by("-created_at")
+        queryset = selectors.overpayments_in_scope(actor=request_user(request)).order_by("-created_at")
         if filters.get("recovery_status"):
             queryset = queryset.filter(recovery_status=filters["recovery_status"])
         return page(request, self, queryset, OverpaymentSerializer)
@@ -91,13 +93,14 @@ class OverpaymentRecoveryCreateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: OverpaymentSerializer, **ERRORS}, tags=["payments"])
     def post(self, request: Request, overpayment_id: int) -> Response:
+        actor = request_user(request)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        overpayment = selectors.overpayments_in_scope(actor=request.user).filter(pk=overpayment_id).first()
+        overpayment = selectors.overpayments_in_scope(actor=actor).filter(pk=overpayment_id).first()
         if overpayment is None:
             raise NotFoundError()
         _recovery, created = services.overpayment_recovery_record(
-            overpayment=overpayment, actor=request.user, request=request, **serializer.validated_data
+            overpayment=overpayment, actor=actor, request=request, **serializer.validated_data
         )
         overpayment.refresh_from_db()
         return Response(

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from backend.api.pagination import DefaultPagination
 from casework import selectors, services
 from casework.apis.common import ERRORS, MAX_ID, CasePensionerSerializer, MonthField, page, query
@@ -30,7 +31,7 @@ class AssistantPensionerListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = query(self.FilterSerializer, request)
-        queryset = selectors.assistant_pensioners(actor=request.user, **filters)
+        queryset = selectors.assistant_pensioners(actor=request_user(request), **filters)
         return page(request, self, queryset, CasePensionerSerializer)
 
 
@@ -58,7 +59,9 @@ class AssistantVillageListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = query(self.FilterSerializer, request)
         period = filters.get("period") or selectors.reporting_period_now()
-        rows = selectors.monthly_report_status(villages=selectors.assistant_villages(actor=request.user), period=period)
+        rows = selectors.monthly_report_status(
+            villages=selectors.assistant_villages(actor=request_user(request)), period=period
+        )
         return Response(VillageStatusSerializer(rows, many=True).data)
 
 
@@ -141,7 +144,7 @@ class MonthlyReportListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = query(self.FilterSerializer, request)
-        queryset = selectors.monthly_reports_for_actor(actor=request.user, **filters)
+        queryset = selectors.monthly_reports_for_actor(actor=request_user(request), **filters)
         return page(request, self, queryset, MonthlyReportOutputSerializer)
 
     @extend_schema(
@@ -153,7 +156,7 @@ class MonthlyReportListCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report, created = services.monthly_report_submit(
-            actor=request.user, request=request, **serializer.validated_data
+            actor=request_user(request), request=request, **serializer.validated_data
         )
         return Response(
             MonthlyReportDetailSerializer(report).data,
@@ -164,7 +167,7 @@ class MonthlyReportListCreateApi(APIView):
 class MonthlyReportDetailApi(APIView):
     @extend_schema(responses={200: MonthlyReportDetailSerializer, **ERRORS}, tags=["village"])
     def get(self, request: Request, report_id: int) -> Response:
-        report = selectors.monthly_report_get_for_actor(actor=request.user, report_id=report_id)
+        report = selectors.monthly_report_get_for_actor(actor=request_user(request), report_id=report_id)
         return Response(MonthlyReportDetailSerializer(report).data)
 
 
@@ -186,7 +189,7 @@ class MonthlyReportAmendApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report, created = services.monthly_report_amend(
-            actor=request.user, report_id=report_id, request=request, **serializer.validated_data
+            actor=request_user(request), report_id=report_id, request=request, **serializer.validated_data
         )
         return Response(
             MonthlyReportDetailSerializer(report).data,
@@ -212,7 +215,7 @@ class MonthlyReportStatusApi(APIView):
     def get(self, request: Request) -> Response:
         filters = query(self.FilterSerializer, request)
         period = filters.get("period") or selectors.reporting_period_now()
-        villages = selectors.villages_in_staff_scope(actor=request.user, region_code=filters.get("region"))
+        villages = selectors.villages_in_staff_scope(actor=request_user(request), region_code=filters.get("region"))
         rows = selectors.monthly_report_status(villages=villages, period=period)
         counts = {state.value: 0 for state in selectors.ReportState}
         for row in rows:

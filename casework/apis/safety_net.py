@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import request_user
 from accounts.services import audit_record
 from casework import visit_selectors
 from casework.apis.common import ERRORS, MAX_ID, CasePensionerSerializer, MonthField, page, query
@@ -70,7 +71,9 @@ class OnsiteCertificationCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        proof, created = proof_of_life_record(actor=request.user, kind=data.pop("method"), request=request, **data)
+        proof, created = proof_of_life_record(
+            actor=request_user(request), kind=data.pop("method"), request=request, **data
+        )
         return _created(proof, created)
 
 
@@ -98,7 +101,7 @@ class LifeCertificateCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         proof, created = proof_of_life_record(
-            actor=request.user,
+            actor=request_user(request),
             kind=ProofOfLife.Kind.CONSULATE,
             seen_on=data.pop("issued_on"),
             document_valid_until=data.pop("valid_until"),
@@ -113,9 +116,10 @@ class ProofDetailApi(APIView):
 
     @extend_schema(responses={200: ProofOutputSerializer, **ERRORS}, tags=["safety net"])
     def get(self, request: Request, proof_id: int) -> Response:
-        proof = visit_selectors.proof_get_for_actor(actor=request.user, proof_id=proof_id)
+        actor = request_user(request)
+        proof = visit_selectors.proof_get_for_actor(actor=actor, proof_id=proof_id)
         if proof.recorded_by_id != request.user.pk:
-            audit_record(actor=request.user, action="proof_of_life.read", target=proof, request=request)
+            audit_record(actor=actor, action="proof_of_life.read", target=proof, request=request)
         return Response(ProofOutputSerializer(proof).data)
 
 
@@ -176,7 +180,7 @@ class VisitListApi(APIView):
         filters = query(self.FilterSerializer, request)
         past_due = filters.pop("past_due")
         queryset = visit_selectors.visit_tasks_for_actor(
-            actor=request.user, overdue_on=timezone.localdate() if past_due else None, **filters
+            actor=request_user(request), overdue_on=timezone.localdate() if past_due else None, **filters
         )
         return page(request, self, queryset, VisitOutputSerializer)
 
@@ -184,8 +188,9 @@ class VisitListApi(APIView):
 class VisitDetailApi(APIView):
     @extend_schema(responses={200: VisitOutputSerializer, **ERRORS}, tags=["safety net"])
     def get(self, request: Request, task_id: int) -> Response:
-        task = visit_selectors.visit_task_get_for_actor(actor=request.user, task_id=task_id)
-        audit_record(actor=request.user, action="visit_task.read", target=task, request=request)
+        actor = request_user(request)
+        task = visit_selectors.visit_task_get_for_actor(actor=actor, task_id=task_id)
+        audit_record(actor=actor, action="visit_task.read", target=task, request=request)
         return Response(VisitOutputSerializer(task).data)
 
 
@@ -205,15 +210,14 @@ class VisitOutcomeApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: VisitOutputSerializer, **ERRORS}, tags=["safety net"])
     def post(self, request: Request, task_id: int) -> Response:
+        actor = request_user(request)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        task = visit_selectors.visit_task_get_for_actor(actor=request.user, task_id=task_id)
-        task = visit_outcome_record(
-            actor=request.user, task=task, outcome=data.pop("outcome"), data=data, request=request
-        )
+        task = visit_selectors.visit_task_get_for_actor(actor=actor, task_id=task_id)
+        task = visit_outcome_record(actor=actor, task=task, outcome=data.pop("outcome"), data=data, request=request)
         return Response(
-            VisitOutputSerializer(visit_selectors.visit_task_get_for_actor(actor=request.user, task_id=task.pk)).data
+            VisitOutputSerializer(visit_selectors.visit_task_get_for_actor(actor=actor, task_id=task.pk)).data
         )
 
 
@@ -258,15 +262,16 @@ class SuspectListListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = query(self.FilterSerializer, request)
-        queryset = visit_selectors.suspect_lists_for_actor(actor=request.user, period=filters.get("period"))
+        queryset = visit_selectors.suspect_lists_for_actor(actor=request_user(request), period=filters.get("period"))
         return page(request, self, queryset, SuspectListSerializer)
 
 
 class SuspectListDetailApi(APIView):
     @extend_schema(responses={200: SuspectListDetailSerializer, **ERRORS}, tags=["safety net"])
     def get(self, request: Request, list_id: int) -> Response:
-        suspect_list = visit_selectors.suspect_list_get_for_actor(actor=request.user, list_id=list_id)
-        audit_record(actor=request.user, action="suspect_list.read", target=suspect_list, request=request)
+        actor = request_user(request)
+        suspect_list = visit_selectors.suspect_list_get_for_actor(actor=actor, list_id=list_id)
+        audit_record(actor=actor, action="suspect_list.read", target=suspect_list, request=request)
         return Response(SuspectListDetailSerializer(suspect_list).data)
 
 
@@ -284,7 +289,7 @@ class SuspectEntryAnswerApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         entry = suspect_entry_answer(
-            actor=request.user,
+            actor=request_user(request),
             list_id=list_id,
             entry_id=entry_id,
             answer=data.pop("answer"),
