@@ -296,9 +296,7 @@ def _tail_clause(text: str) -> str:
     number) are skipped: they do not carry the need. The whole text when it has a single clause.
     """
     clauses = [
-        c
-        for c in _CLAUSE_END_RE.split(text)
-        if _HAN_RE.search(c) and _model_words(c) and not _CLOSING_RE.match(c)
+        c for c in _CLAUSE_END_RE.split(text) if _HAN_RE.search(c) and _model_words(c) and not _CLOSING_RE.match(c)
     ]
     if len(clauses) <= 1:
         return text
