@@ -50,7 +50,8 @@ class ModelConfig:
     cue_weight: float = 0.3
     # The sentence that carries the need (NormalizedText.focus): its characters and cues again.
     focus_weight: float = 0.6
-    # The last clause (NormalizedText.tail): its characters in a namespace of their own.
+    # The last clause (NormalizedText.tail): its characters in a namespace of their own. The weight
+    # was chosen on the shape-transfer check, which uses no real question (docs/chatbot.md, round 3).
     clause_weight: float = 1.0
     c: float = 20.0
     class_weight: str | None = "balanced"
