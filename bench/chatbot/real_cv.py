@@ -69,6 +69,8 @@ def summarise(gold: list[str], predicted: list[str], confidence: list[float]) ->
         "accuracy": sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
         "recall": recall,
         "below": sum(c < THRESHOLD for c in confidence) / len(gold),
+        "below_wrong": sum(c < THRESHOLD and g != p for g, p, c in zip(gold, predicted, confidence, strict=True))
+        / max(1, sum(c < THRESHOLD for c in confidence)),
         "confusions": Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p),
     }
 
@@ -109,6 +111,7 @@ def run(mode: str, rows: list[dict], folds: int, repeats: int, config) -> None: 
     print(f"mode {mode}: {len(rows)} items, {len(results)} repeat(s), {time.perf_counter() - started:.0f} s")
     print(f"  accuracy: {spread([r['accuracy'] for r in results])}")
     print(f"  below threshold {THRESHOLD}: {spread([r['below'] for r in results])}")
+    print(f"  of those below, share wrong: {spread([r['below_wrong'] for r in results])}")
     for intent, n in support.most_common():
         values = [r["recall"][intent] for r in results]
         print(f"  recall {intent:<15} ({n:>2}): {spread(values)}")
@@ -117,6 +120,13 @@ def run(mode: str, rows: list[dict], folds: int, repeats: int, config) -> None: 
         confusions.update(r["confusions"])
     top = ", ".join(f"{g}→{p} {c / len(results):.1f}" for (g, p), c in confusions.most_common(8))
     print(f"  confusions (mean per repeat): {top}", flush=True)
+
+
+def _value(raw: str) -> float | str:
+    try:
+        return float(raw)
+    except ValueError:
+        return raw  # a string field such as estimator=svm
 
 
 def main() -> None:
@@ -133,7 +143,7 @@ def main() -> None:
     overrides: dict[str, Any] = {}
     for spec in args.set:
         name, _, raw = spec.partition("=")
-        overrides[name] = None if raw == "None" else float(raw)
+        overrides[name] = None if raw == "None" else _value(raw)
     config = replace(ModelConfig(), **overrides)
     rows = load(args.src)
     for mode in ("corpus", "corpus+real") if args.mode == "both" else (args.mode,):

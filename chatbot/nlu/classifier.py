@@ -50,8 +50,14 @@ class ModelConfig:
     cue_weight: float = 0.3
     # The sentence that carries the need (NormalizedText.focus): its characters and cues again.
     focus_weight: float = 0.6
+    # The last clause (NormalizedText.tail): its characters in a namespace of their own. The weight
+    # was chosen on the shape-transfer check, which uses no real question (docs/chatbot.md, round 3).
+    clause_weight: float = 1.0
     c: float = 20.0
     class_weight: str | None = "balanced"
+    # "lr": logistic regression; "svm": linear SVM with sigmoid-calibrated probabilities;
+    # "lr+cnb": the mean of logistic regression's and complement naive Bayes's probabilities.
+    estimator: str = "lr"
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,9 @@ def _cue_view(model_text: str) -> str:
     return " ".join(cue_tokens(model_text))
 
 
-def _views(text: NormalizedText) -> tuple[str, str, str, str, str]:
-    """Characters, pinyin, cues of the whole message; characters and cues of its focus sentence."""
+def _views(text: NormalizedText, config: ModelConfig) -> tuple[str, ...]:
+    """Characters, pinyin, cues of the whole message; characters and cues of its focus sentence;
+    characters of its last clause (when its weight is not 0)."""
     focus = text.focus or text.model_text
     return (
         _char_view(text.model_text),
@@ -98,7 +105,41 @@ def _views(text: NormalizedText) -> tuple[str, str, str, str, str]:
         _cue_view(text.model_text),
         _char_view(focus),
         _cue_view(focus),
+        _char_view(text.tail or text.model_text) if config.clause_weight else "",
     )
+
+
+class _MeanOfProbabilities:
+    """Two fitted-together estimators whose class probabilities are averaged."""
+
+    def __init__(self, *estimators) -> None:  # type: ignore[no-untyped-def]
+        self.estimators = estimators
+
+    def fit(self, features, labels) -> _MeanOfProbabilities:  # type: ignore[no-untyped-def]
+        for estimator in self.estimators:
+            estimator.fit(features, labels)
+        self.classes_ = self.estimators[0].classes_
+        return self
+
+    def predict_proba(self, features) -> np.ndarray:  # type: ignore[no-untyped-def]
+        return np.mean([estimator.predict_proba(features) for estimator in self.estimators], axis=0)
+
+
+def _estimator(config: ModelConfig):  # type: ignore[no-untyped-def]
+    lr = LogisticRegression(C=config.c, max_iter=3000, class_weight=config.class_weight)
+    if config.estimator == "lr":
+        return lr
+    if config.estimator == "svm":
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
+        svm = LinearSVC(C=config.c / 20, class_weight=config.class_weight)
+        return CalibratedClassifierCV(svm, cv=3, method="sigmoid")
+    if config.estimator == "lr+cnb":
+        from sklearn.naive_bayes import ComplementNB
+
+        return _MeanOfProbabilities(lr, ComplementNB(alpha=0.3))
+    raise ValueError(f"unknown estimator {config.estimator!r}")
 
 
 class IntentClassifier:
@@ -129,34 +170,38 @@ class IntentClassifier:
         self._focus_cues = TfidfVectorizer(
             analyzer="word", token_pattern=_SPLIT_ON_SPACE, lowercase=False, use_idf=False, norm="l2", dtype=np.float32
         )
-        views = [_views(text) for text in normalized]
-        focus_cue_weight = self.config.focus_weight * self.config.cue_weight
-        features = sparse.hstack(
-            [
-                self._char.fit_transform([v[0] for v in views]),
-                self._pinyin.fit_transform([v[1] for v in views]) * self.config.pinyin_weight,
-                self._cues.fit_transform([v[2] for v in views]) * self.config.cue_weight,
-                self._focus.fit_transform([v[3] for v in views]) * self.config.focus_weight,
-                self._focus_cues.fit_transform([v[4] for v in views]) * focus_cue_weight,
-            ]
-        ).tocsr()
-        self._model = LogisticRegression(C=self.config.c, max_iter=3000, class_weight=self.config.class_weight)
+        self._clause = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=False, dtype=np.float32
+        )
+        views = [_views(text, self.config) for text in normalized]
+        features = self._stack(views, fit=True)
+        self._model = _estimator(self.config)
         # One BLAS thread: on a busy 2-core box, BLAS threads fighting each other make lbfgs ~8x slower.
         with threadpool_limits(limits=1):
             self._model.fit(features, labels)
         self.classes: tuple[str, ...] = tuple(str(c) for c in self._model.classes_)
 
+    def _stack(self, views: list[tuple[str, ...]], fit: bool = False):  # type: ignore[no-untyped-def]
+        config = self.config
+        parts = [
+            (self._char, 1.0),
+            (self._pinyin, config.pinyin_weight),
+            (self._cues, config.cue_weight),
+            (self._focus, config.focus_weight),
+            (self._focus_cues, config.focus_weight * config.cue_weight),
+            (self._clause, config.clause_weight),
+        ]
+        blocks = []
+        for column, (vectorizer, weight) in enumerate(parts):
+            if not weight:
+                continue
+            texts = [v[column] for v in views]
+            matrix = vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
+            blocks.append(matrix * weight if weight != 1.0 else matrix)
+        return sparse.hstack(blocks).tocsr()
+
     def _features(self, texts: Iterable[NormalizedText]):  # type: ignore[no-untyped-def]
-        views = [_views(text) for text in texts]
-        return sparse.hstack(
-            [
-                self._char.transform([v[0] for v in views]),
-                self._pinyin.transform([v[1] for v in views]) * self.config.pinyin_weight,
-                self._cues.transform([v[2] for v in views]) * self.config.cue_weight,
-                self._focus.transform([v[3] for v in views]) * self.config.focus_weight,
-                self._focus_cues.transform([v[4] for v in views]) * (self.config.focus_weight * self.config.cue_weight),
-            ]
-        ).tocsr()
+        return self._stack([_views(text, self.config) for text in texts])
 
     def probabilities(self, text: str | NormalizedText) -> np.ndarray:
         """Class probabilities (in ``self.classes`` order) for a normalised text or a model text."""

@@ -136,6 +136,9 @@ class NormalizedText:
     # The sentence that carries the need: the last question-like sentence (stories put the need
     # last), else the last sentence; the whole ``model_text`` for a one-sentence message.
     focus: str = ""
+    # The last clause (split at any punctuation): in "long story, …, 我想帮他弄，可以吗" the need
+    # sits in the last clause or two; the whole ``model_text`` when there is only one clause.
+    tail: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -257,6 +260,7 @@ def normalize(raw: object) -> NormalizedText:
     model = canonicalize(text.lower())
     model = _placeholders(model)
     focus = _model_words(_focus_sentence(model))
+    last_clause = _model_words(_tail_clause(model))
     model = _model_words(model)
     if len(model) > MAX_MODEL_CHARS:
         tail = MAX_MODEL_CHARS - _MODEL_HEAD_CHARS - 1  # one space joins them
@@ -270,12 +274,38 @@ def normalize(raw: object) -> NormalizedText:
         has_url=has_url,
         truncated=truncated,
         focus=(focus[-MAX_MODEL_CHARS:] or model),
+        tail=(last_clause[-MAX_MODEL_CHARS:] or model),
     )
 
 
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;\n])")
 _QUESTION_RE = re.compile(r"[?？]|吗|么|如何|怎|什么|哪|多少|几|能不能|可不可以|可以|是不是|有没有|呢|咋")
 _CLOSING_RE = re.compile(r"^\W*(?:谢谢|多谢|感谢|求解答|求助|在线等|急|麻烦|先谢)")
+
+
+_CLAUSE_END_RE = re.compile(r"[，,。！？!?；;：:、\n]+")
+# A clause this short ("可以吗", "怎么办") says nothing without the one before it.
+_MIN_TAIL_CHARS = 6
+_HAN_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def _tail_clause(text: str) -> str:
+    """The last clause, extended back by one clause while it is shorter than six characters.
+
+    Closings ("谢谢", "在线等") and clauses without a Chinese character (pasted code, a bare link or
+    number) are skipped: they do not carry the need. The whole text when it has a single clause.
+    """
+    clauses = [
+        c for c in _CLAUSE_END_RE.split(text) if _HAN_RE.search(c) and _model_words(c) and not _CLOSING_RE.match(c)
+    ]
+    if len(clauses) <= 1:
+        return text
+    tail = clauses[-1]
+    for clause in reversed(clauses[:-1]):
+        if len(_model_words(tail).replace(" ", "")) >= _MIN_TAIL_CHARS:
+            break
+        tail = f"{clause} {tail}"
+    return tail
 
 
 def _model_words(text: str) -> str:

@@ -68,3 +68,11 @@ def test_the_office_line_has_no_empty_gap_when_the_office_published_no_address(f
     chat.tap("handoff")
     assert "0791-86000000" in chat.text
     assert "  " not in chat.text
+
+
+def test_a_relative_reading_a_certified_parent_is_told_the_parents_name(family, chat_as) -> None:
+    chat = chat_as(family.daughter)
+    chat.say("我妈今年的认证做了没有")
+    assert chat.last["intent"] == "check_status"
+    assert "王秀英已经完成认证" in chat.text
+    assert "您已经完成认证" not in chat.text

@@ -149,6 +149,26 @@ def test_focus_of_a_one_sentence_message_is_the_whole_message() -> None:
     assert text.focus == text.model_text
 
 
+def test_tail_is_the_last_clause_after_a_story() -> None:
+    text = normalize("我妈的养老金这个月没到账，我查了一下，是不是认证过期了，现在怎么恢复？谢谢")
+    assert text.tail == "现在怎么恢复"
+
+
+def test_a_short_last_clause_takes_the_clause_before_it() -> None:
+    text = normalize("我爸卧床好几年了，出不了门，我想帮他认证，可以吗？")
+    assert text.tail == "我想帮他认证 可以吗"
+
+
+def test_tail_of_a_one_clause_message_is_the_whole_message() -> None:
+    text = normalize("养老金暂停发放了怎么办")
+    assert text.tail == text.model_text
+
+
+def test_tail_of_a_long_story_is_its_last_clause() -> None:
+    text = normalize("我家的情况是这样的，" * 80 + "最后想问到底去哪里办")
+    assert text.tail == "最后想问到底去哪里办"
+
+
 def test_long_story_keeps_its_beginning_and_its_end() -> None:
     text = normalize("标题怎么认证？" + "我家的情况是这样的。" * 80 + "最后想问到底去哪里办")
     assert text.model_text.startswith("标题怎么认证")
