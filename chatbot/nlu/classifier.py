@@ -180,6 +180,13 @@ class IntentClassifier:
         with threadpool_limits(limits=1):
             self._model.fit(features, labels)
         self.classes: tuple[str, ...] = tuple(str(c) for c in self._model.classes_)
+        # scikit-learn multiplies by ``coef_.T``, a Fortran-ordered view that scipy copies (ravel) on
+        # every call: ~2 ms for this vocabulary, most of a prediction. A row-major copy made once
+        # gives the same softmax without it.
+        self._coef_rows: np.ndarray | None = None
+        if isinstance(self._model, LogisticRegression) and len(self.classes) > 2:
+            self._coef_rows = np.ascontiguousarray(self._model.coef_.T, dtype=np.float64)
+            self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
 
     def _stack(self, views: list[tuple[str, ...]], fit: bool = False):  # type: ignore[no-untyped-def]
         config = self.config
@@ -207,10 +214,39 @@ class IntentClassifier:
         """Class probabilities (in ``self.classes`` order) for a normalised text or a model text."""
         if isinstance(text, str):
             text = NormalizedText(clean=text, model_text=text, id_numbers=(), dates=(), has_url=False, truncated=False)
-        return self._model.predict_proba(self._features([text]))[0]
+        return self._predict_proba(self._features([text]))[0]
+
+    def _predict_proba(self, features) -> np.ndarray:  # type: ignore[no-untyped-def]
+        if self._coef_rows is None:
+            return self._model.predict_proba(features)
+        scores = features @ self._coef_rows + self._intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
 
     def predict(self, raw: object) -> Prediction:
-        text = normalize(raw)
+        return self.predict_many([raw])[0]
+
+    def predict_many(self, raws: Sequence[object]) -> list[Prediction]:
+        """Predictions for several texts, the model's in one batch (the clauses of one message)."""
+        results: list[Prediction | None] = []
+        for_model: list[tuple[int, NormalizedText]] = []
+        for raw in raws:
+            text = normalize(raw)
+            results.append(self._rule_prediction(text))
+            if results[-1] is None:
+                for_model.append((len(results) - 1, text))
+        if for_model:
+            probabilities = self._predict_proba(self._features([text for _, text in for_model]))
+            for (index, text), probs in zip(for_model, probabilities, strict=True):
+                order = np.argsort(probs)[::-1][:3]
+                ranking = tuple((self.classes[i], round(float(probs[i]), 4)) for i in order)
+                results[index] = Prediction(ranking[0][0], ranking[0][1], "model", ranking, text)
+        return [result for result in results if result is not None]
+
+    @staticmethod
+    def _rule_prediction(text: NormalizedText) -> Prediction | None:
         if text.is_empty:
             return Prediction(Intent.OTHER.value, 0.0, "empty", ((Intent.OTHER.value, 0.0),), text)
         ruled = rule_intent(text.model_text)
@@ -219,10 +255,7 @@ class IntentClassifier:
         pasted = notice_intent(text)
         if pasted is not None:
             return Prediction(pasted.value, NOTICE_CONFIDENCE, "rule", ((pasted.value, NOTICE_CONFIDENCE),), text)
-        probs = self.probabilities(text)
-        order = np.argsort(probs)[::-1][:3]
-        ranking = tuple((self.classes[i], round(float(probs[i]), 4)) for i in order)
-        return Prediction(ranking[0][0], ranking[0][1], "model", ranking, text)
+        return None
 
 
 _lock = threading.Lock()

@@ -34,7 +34,7 @@ SECOND_NEED_INTENTS = frozenset(
 # A clause must be this sure of its own intent, and a runner-up of the whole message this likely.
 CLAUSE_CONFIDENCE = 0.6
 RUNNER_UP_PROBABILITY = 0.25
-MAX_CLAUSES = 8  # bounds the cost: each clause is one more (sub-millisecond) prediction
+MAX_CLAUSES = 8  # bounds the cost: the clauses are predicted in one batch
 _CLAUSE_RE = re.compile(r"[，,。！？!?；;、\s]+|(?:而且|并且|还有|另外|顺便问一下|顺便问|再问一下|同时)")
 _MIN_CLAUSE_CHARS = 4
 
@@ -63,8 +63,7 @@ def detect_needs(raw: object, classifier: IntentClassifier | None = None) -> Nee
     ]
     best: tuple[str, float] | None = None
     if len(clauses) > 1:
-        for clause in clauses[-MAX_CLAUSES:]:
-            guess = classifier.predict(clause)
+        for guess in classifier.predict_many(clauses[-MAX_CLAUSES:]):
             if (
                 guess.source == "model"
                 and guess.intent != main.intent

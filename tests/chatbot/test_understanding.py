@@ -179,3 +179,19 @@ def test_shapes_corpus_is_what_compose_writes() -> None:
     OUT, compose = module.OUT, module.compose
     on_disk = [json.loads(line) for line in OUT.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert on_disk == compose()
+
+
+def test_fast_probabilities_equal_scikit_learns(classifier: IntentClassifier) -> None:
+    texts = [normalize(text) for text, _ in HELD_OUT]
+    features = classifier._features(texts)
+    fast = classifier._predict_proba(features)
+    assert classifier._coef_rows is not None  # the fast path is the one served
+    assert fast == pytest.approx(classifier._model.predict_proba(features), abs=1e-9)
+
+
+def test_clauses_predicted_in_one_batch_match_one_by_one(classifier: IntentClassifier) -> None:
+    texts = [text for text, _ in HELD_OUT]
+    batch = classifier.predict_many(texts)
+    assert [(p.intent, p.confidence, p.source) for p in batch] == [
+        (p.intent, p.confidence, p.source) for p in map(classifier.predict, texts)
+    ]
