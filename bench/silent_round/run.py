@@ -59,8 +59,12 @@ def env(server: str, db: str) -> dict[str, str]:
     }
 
 
+CPU: dict[str, float] = {}
+
+
 def manage(server: str, db: str, *args: str) -> tuple[float, int, str, str]:
-    """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout, stderr)."""
+    """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout, stderr). Its CPU
+    seconds (user + system) go to ``CPU["last"]``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -68,6 +72,7 @@ def manage(server: str, db: str, *args: str) -> tuple[float, int, str, str]:
         )
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        CPU["last"] = usage.ru_utime + usage.ru_stime
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
@@ -203,7 +208,11 @@ def main() -> None:
     previous = before
     for number in range(1, rounds + 1):
         wall, rss, out, err = manage(args.server, DB, "silent_round")
-        print(f"silent_round {number}: {wall:.1f} s, peak RSS {rss} MiB; {' '.join(out.split())}", flush=True)
+        print(
+            f"silent_round {number}: {wall:.1f} s (Python process CPU {CPU['last']:.1f} s, load average "
+            f"{os.getloadavg()[0]:.1f}), peak RSS {rss} MiB; {' '.join(out.split())}",
+            flush=True,
+        )
         for line in err.splitlines():
             if "silent round step" in line:
                 print("   ", line.split("silent round step", 1)[1].strip(), flush=True)

@@ -385,6 +385,10 @@ def grades_refresh(*, today: datetime.date) -> int:
         "cap": settings.SILENT_WEAK_REPEAT_CAP,
     }
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The two aggregates over every event of the last year hold ~10^6 groups each: in memory
+            # rather than spilled to disk in batches (this transaction only).
+            cursor.execute("SET LOCAL work_mem = %s", [settings.SILENT_GRADE_WORK_MEM])
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
 
