@@ -62,6 +62,15 @@ def env(server: str, db: str) -> dict[str, str]:
 CPU: dict[str, float] = {}
 
 
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a local process so far (PostgreSQL backends of the bench database)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def manage(server: str, db: str, *args: str) -> tuple[float, int, str, str]:
     """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout, stderr). Its CPU
     seconds (user + system) go to ``CPU["last"]``."""
@@ -70,9 +79,20 @@ def manage(server: str, db: str, *args: str) -> tuple[float, int, str, str]:
         proc = subprocess.Popen(
             [sys.executable, "manage.py", *args], cwd=ROOT, env=env(server, db), stdout=out, stderr=err
         )
-        _pid, status, usage = os.wait4(proc.pid, 0)
+        backends: dict[int, float] = {}
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as monitor:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                for (backend,) in monitor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db]
+                ).fetchall():
+                    backends[backend] = max(backends.get(backend, 0.0), _process_cpu(backend))
+                time.sleep(0.2)
         wall = time.perf_counter() - start
         CPU["last"] = usage.ru_utime + usage.ru_stime
+        CPU["server"] = sum(backends.values())
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
@@ -209,7 +229,8 @@ def main() -> None:
     for number in range(1, rounds + 1):
         wall, rss, out, err = manage(args.server, DB, "silent_round")
         print(
-            f"silent_round {number}: {wall:.1f} s (Python process CPU {CPU['last']:.1f} s, load average "
+            f"silent_round {number}: {wall:.1f} s (CPU: Python {CPU['last']:.1f} s, PostgreSQL backend "
+            f"{CPU['server']:.1f} s; load average "
             f"{os.getloadavg()[0]:.1f}), peak RSS {rss} MiB; {' '.join(out.split())}",
             flush=True,
         )
