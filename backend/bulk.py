@@ -57,9 +57,9 @@ def bulk_insert(model: type[models.Model], objs: list[Any], *, batch_size: int =
         model._default_manager.bulk_create(objs, batch_size=batch_size)
         return
     meta = model._meta
-    pk_column = meta.pk.column
+    pk_column = str(meta.pk.column)
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     table = connection.ops.quote_name(meta.db_table)
     getters = [_getter(field) for field in fields]
     with connection.cursor() as cursor:

@@ -62,6 +62,11 @@ def env(server: str, db: str) -> dict[str, str]:
 CPU: dict[str, float] = {}
 
 
+def _first(row: tuple[Any, ...] | None) -> Any:
+    assert row is not None
+    return row[0]
+
+
 def _process_cpu(pid: int) -> float:
     """User + system CPU seconds of a local process so far (PostgreSQL backends of the bench database)."""
     try:
@@ -125,13 +130,13 @@ def seed(server: str, pensioners: int, events: int, today: datetime.date) -> Non
                 "VALUES (%s, %s, %s, %s, '', '') RETURNING id",
                 (code, code, level, parent),
             )
-            parent = cur.fetchone()[0]
+            parent = _first(cur.fetchone())
         cur.execute(
             "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
             "VALUES ('360102001001', '村', 5, %s, '', '') RETURNING id",
             (parent,),
         )
-        village = cur.fetchone()[0]
+        village = _first(cur.fetchone())
         columns = (
             f"id, {PENSIONER_PRIVATE_COLUMNS}, birth_date, sex, region_id, benefit_status, status_since, "
             "suspension_reason, next_due, created_at"
@@ -157,7 +162,7 @@ def seed(server: str, pensioners: int, events: int, today: datetime.date) -> Non
         start = time.perf_counter()
         rng = random.Random(7)
         cur.execute("SELECT key, id FROM silent_datasource")
-        source_ids = dict(cur.fetchall())
+        source_ids: dict[str, int] = dict(cur.fetchall())
         for key, share in SHARES:
             rows = max(1, int(events * share))
             cur.execute(
@@ -166,7 +171,7 @@ def seed(server: str, pensioners: int, events: int, today: datetime.date) -> Non
                 "VALUES (%s, 'file', '', '', %s, %s, %s, 0, 0, '[]', %s, %s) RETURNING id",
                 (source_ids[key], f"{key}.csv", rows, rows, now, now),
             )
-            batch = cur.fetchone()[0]
+            batch = _first(cur.fetchone())
             with cur.copy(
                 "COPY silent_evidenceevent (source_id, record_id, pensioner_id, event_date, detail, received_at, "
                 "batch_id) FROM STDIN"
@@ -205,7 +210,7 @@ TABLES = [
 
 def table_counts(server: str) -> dict[str, int]:
     with psycopg.connect(f"{server}/{DB}") as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # noqa: S608
+        return {t: _first(conn.execute(f"SELECT count(*) FROM {t}").fetchone()) for t in TABLES}  # noqa: S608
 
 
 def main() -> None:
