@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -319,6 +320,35 @@ class OneTimeCode(models.Model):
         return f"{self.purpose} code for {self.phone[:6]}…"
 
 
+def audit_time(moment: datetime.datetime) -> str:
+    """An audit event's time as hashed: UTC, microseconds kept."""
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def audit_canonical(
+    seq: int | None,
+    prev_hash: str,
+    created: str,
+    actor_id: int | None,
+    action: str,
+    target_type: str,
+    target_id: str,
+    pensioner_id_ref: int | None,
+    client_ip: str | None,
+    details: Any,
+) -> bytes:
+    """The hashed form of an audit event: every recorded field, the chain position and the previous
+    hash, in a fixed order and encoding, so the same row always hashes the same (also used by the
+    bulk append, which hashes without building model instances)."""
+    return json.dumps(
+        [seq, prev_hash, created, actor_id, action, target_type, target_id, pensioner_id_ref, client_ip, details],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    ).encode()
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("The audit log is append-only.")
@@ -368,27 +398,19 @@ class AuditEvent(models.Model):
         raise PermissionError("The audit log is append-only.")
 
     def canonical(self) -> bytes:
-        """The hashed form: every recorded field, the chain position and the previous hash, in a fixed
-        order and encoding (times in UTC, microseconds kept), so the same row always hashes the same."""
-        created = self.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return json.dumps(
-            [
-                self.seq,
-                self.prev_hash,
-                created,
-                self.actor_id,
-                self.action,
-                self.target_type,
-                str(self.target_id),
-                self.pensioner_id_ref,
-                self.client_ip,
-                self.details,
-            ],
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=str,
-        ).encode()
+        """The hashed form (``audit_canonical``)."""
+        return audit_canonical(
+            self.seq,
+            self.prev_hash,
+            audit_time(self.created_at),
+            self.actor_id,
+            self.action,
+            self.target_type,
+            str(self.target_id),
+            self.pensioner_id_ref,
+            self.client_ip,
+            self.details,
+        )
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()

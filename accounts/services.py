@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,7 +21,7 @@ from knox.models import AuthToken
 
 from accounts.idnumbers import parse_resident_id
 from accounts.lookups import id_number_index, name_index, phone_index
-from accounts.models import AuditEvent, OneTimeCode, Pensioner, Region, RelativeLink, User
+from accounts.models import AuditEvent, OneTimeCode, Pensioner, Region, RelativeLink, User, audit_canonical, audit_time
 from accounts.phones import normalize_mainland_mobile
 from accounts.roles import Role
 from accounts.selectors import user_is_staff_member, user_roles
@@ -76,30 +76,74 @@ def audit_record_bulk(*, action: str, entries: list[tuple[models.Model, int | No
     as calling ``audit_record`` for each in order."""
     if not entries:
         return 0
+    target_type = entries[0][0]._meta.label_lower
+    if any(target._meta.label_lower != target_type for target, _pid, _details in entries):
+        raise ValueError("audit_record_bulk: one target model per call")
+    return audit_record_bulk_refs(
+        action=action,
+        target_type=target_type,
+        entries=[(target.pk, pensioner_id, details) for target, pensioner_id, details in entries],
+    )
+
+
+def audit_record_bulk_refs(
+    *, action: str, target_type: str, entries: list[tuple[Any, int | None, dict[str, Any]]]
+) -> int:
+    """``audit_record_bulk`` by reference (target model label, target pk), for callers that hold ids
+    rather than model instances (the comparison round at 10^5 events). The hashes are computed in
+    Python in chain order, as ``AuditEvent.compute_hash`` does; on PostgreSQL the rows go in with
+    ``COPY`` (no model instances), elsewhere with ``bulk_create``."""
+    if not entries:
+        return 0
     with transaction.atomic(savepoint=False):
         transaction_lock("accounts.audit-chain")
         last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values("seq", "hash").first()
         seq, prev = ((last["seq"] or 0), last["hash"]) if last else (0, "")
         now = timezone.now()
-        events = []
-        for target, pensioner_id, details in entries:
+        created = audit_time(now)
+        rows: list[tuple[Any, ...]] = []
+        for target_id, pensioner_id, details in entries:
             seq += 1
-            event = AuditEvent(
-                actor=None,
-                action=action,
-                target_type=target._meta.label_lower,
-                target_id=str(target.pk),
-                pensioner_id_ref=pensioner_id,
-                client_ip=None,
-                details=json.loads(json.dumps(details, cls=DjangoJSONEncoder)),
-                created_at=now,
-                seq=seq,
-                prev_hash=prev,
+            encoded = json.dumps(details, cls=DjangoJSONEncoder)
+            plain = json.loads(encoded)  # what the database gives back, so verification hashes the same
+            digest = hashlib.sha256(
+                audit_canonical(
+                    seq, prev, created, None, action, target_type, str(target_id), pensioner_id, None, plain
+                )
+            ).hexdigest()
+            rows.append((action, target_type, str(target_id), pensioner_id, encoded, plain, seq, prev, digest))
+            prev = digest
+        if connection.vendor == "postgresql":
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(
+                    "COPY accounts_auditevent (actor_id, action, target_type, target_id, pensioner_id_ref, created_at, "
+                    "client_ip, details, seq, prev_hash, hash) FROM STDIN"
+                ) as copy,
+            ):
+                for act, ttype, tid, pid, encoded, _plain, position, before, digest in rows:
+                    copy.write_row((None, act, ttype, tid, pid, now, None, encoded, position, before, digest))
+        else:
+            AuditEvent.objects.bulk_create(
+                [
+                    AuditEvent(
+                        actor=None,
+                        action=act,
+                        target_type=ttype,
+                        target_id=tid,
+                        pensioner_id_ref=pid,
+                        client_ip=None,
+                        details=plain,
+                        created_at=now,
+                        seq=position,
+                        prev_hash=before,
+                        hash=digest,
+                    )
+                    for act, ttype, tid, pid, _encoded, plain, position, before, digest in rows
+                ],
+                batch_size=1000,
             )
-            event.hash = prev = event.compute_hash()
-            events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
-    return len(events)
+    return len(rows)
 
 
 # --- Registry ------------------------------------------------------------------------------

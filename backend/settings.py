@@ -521,7 +521,9 @@ SILENT_SAFETY_NET_DAYS = env.int("SILENT_SAFETY_NET_DAYS", default=60)
 SILENT_ROUND_CRON = env.str("SILENT_ROUND_CRON", default="0 5 * * *")
 # Ingestion: rows per chunk on the simple (SQLite) path; API batches: max rows, rejects kept per batch.
 SILENT_INGEST_CHUNK = env.int("SILENT_INGEST_CHUNK", default=2000)
-SILENT_CERTIFY_CHUNK = env.int("SILENT_CERTIFY_CHUNK", default=2000)  # people per bulk certification
+# PostgreSQL work_mem for the grading statement only (two hash aggregates of ~10^6 groups at 1M people).
+SILENT_GRADE_WORK_MEM = env.str("SILENT_GRADE_WORK_MEM", default="256MB")
+SILENT_CERTIFY_CHUNK = env.int("SILENT_CERTIFY_CHUNK", default=5000)  # people per bulk certification
 SILENT_API_MAX_ROWS = env.int("SILENT_API_MAX_ROWS", default=20000)
 SILENT_REJECTS_KEPT = env.int("SILENT_REJECTS_KEPT", default=1000)
 # end silent

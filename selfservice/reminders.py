@@ -17,9 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import Pensioner
+from accounts.models import Pensioner, RelativeLink
 from accounts.selectors import relative_phones, village_assistant_phones
 from notifications import texts
 from notifications.models import SmsOutbox
@@ -198,6 +199,9 @@ def certifications_notify(*, certifications: list[Certification]) -> None:
                 row
                 for row in Pensioner.objects.filter(pk__in=chunk, deceased_on__isnull=True)
                 .exclude(benefit_status=Pensioner.BenefitStatus.TERMINATED)
+                # Only people someone can text (their phone, or a relative's): names and phones are
+                # decrypted for recipients only, not for everyone the round certified.
+                .filter(Q(phone__isnull=False) | Exists(RelativeLink.objects.filter(pensioner_id=OuterRef("pk"))))
                 .values_list(*CERTIFIED_FIELDS)
                 if row[3] == due[row[0]]
             ]

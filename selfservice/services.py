@@ -4,13 +4,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Pensioner, User
-from accounts.services import audit_record, audit_record_bulk
+from accounts.services import audit_record, audit_record_bulk_refs
 from backend.api.errors import ApplicationError
+from backend.bulk import bulk_insert
 from backend.dates import add_months
 from selfservice.models import Certification
 from selfservice.reminders import certification_notify, certifications_notify
@@ -24,6 +25,35 @@ class BulkProof:
     pensioner_id: int
     certified_at: datetime.datetime
     evidence_ref: str
+
+
+_DUE_DATES_SQL = """
+UPDATE accounts_pensioner p
+SET next_due = v.due,
+    last_certification_id = CASE WHEN v.latest THEN v.certification ELSE p.last_certification_id END
+FROM unnest(%s::bigint[], %s::date[], %s::bigint[], %s::boolean[]) AS v(id, due, certification, latest)
+WHERE p.id = v.id
+"""
+
+
+def _due_dates_set(rows: list[tuple[int, datetime.date, int, bool]]) -> None:
+    """(pensioner, new due date, certification, whether it becomes the last one), in one statement
+    on PostgreSQL (``bulk_update``'s ``CASE`` of one branch per row costs more than the update)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_DUE_DATES_SQL, [list(column) for column in zip(*rows, strict=True)])
+        return
+    changed = []
+    for pk, due, certification_id, latest in rows:
+        person = Pensioner(pk=pk, next_due=due)
+        fields = ["next_due"]
+        if latest:
+            person.last_certification_id = certification_id
+            fields.append("last_certification")
+        changed.append(person)
+    latest_ids = {pk for pk, _due, _cid, latest in rows if latest}
+    Pensioner.objects.bulk_update([p for p in changed if p.pk in latest_ids], ["next_due", "last_certification"])
+    Pensioner.objects.bulk_update([p for p in changed if p.pk not in latest_ids], ["next_due"])
 
 
 @transaction.atomic
@@ -44,20 +74,20 @@ def certification_record_bulk(*, proofs: list[BulkProof], method: str) -> dict[i
     if any(proof.certified_at > now + datetime.timedelta(minutes=5) for proof in proofs):
         raise ApplicationError(_("A certification cannot be dated in the future."), code="certified_in_future")
     by_person = {proof.pensioner_id: proof for proof in proofs}
+    # Lock and read as plain values (no model instances: this runs for 10^5 people per round).
     people = {
-        person.pk: person
-        for person in Pensioner.objects.select_for_update(of=("self",))
+        pk: (next_due, last_at)
+        for pk, next_due, last_at in Pensioner.objects.select_for_update(of=("self",))
         .filter(pk__in=list(by_person), benefit_status=Pensioner.BenefitStatus.ACTIVE, deceased_on__isnull=True)
-        .select_related("last_certification")
-        .only("pk", "next_due", "last_certification__certified_at", "benefit_status", "deceased_on")
         .order_by("pk")
+        .values_list("pk", "next_due", "last_certification__certified_at")
     }
     months = settings.CERTIFICATION_VALIDITY_MONTHS
     new: list[Certification] = []
     for pk in sorted(people):
         proof = by_person[pk]
         valid_until = add_months(timezone.localdate(proof.certified_at), months)
-        if valid_until <= people[pk].next_due:
+        if valid_until <= people[pk][0]:
             continue  # never rolls the due date back, and a proof that changes nothing is not recorded
         new.append(
             Certification(
@@ -71,26 +101,32 @@ def certification_record_bulk(*, proofs: list[BulkProof], method: str) -> dict[i
         )
     if not new:
         return {}
-    Certification.objects.bulk_create(new, batch_size=1000)
-    changed = []
-    for certification in new:
-        person = people[certification.pensioner_id]
-        person.next_due = certification.valid_until
-        last = person.last_certification
-        if last is None or certification.certified_at >= last.certified_at:
-            person.last_certification = certification
-        changed.append(person)
-    Pensioner.objects.bulk_update(changed, ["next_due", "last_certification"], batch_size=1000)
-    audit_record_bulk(
+    bulk_insert(Certification, new)
+    # The due date moves to the new validity (always later, checked above); the latest
+    # certification becomes the person's last one unless a later-dated one is already there.
+    _due_dates_set(
+        [
+            (
+                certification.pensioner_id,
+                certification.valid_until,
+                certification.pk,
+                people[certification.pensioner_id][1] is None
+                or certification.certified_at >= people[certification.pensioner_id][1],
+            )
+            for certification in new
+        ]
+    )
+    audit_record_bulk_refs(
         action="certification.record",
+        target_type=Certification._meta.label_lower,
         entries=[
             (
-                certification,
+                certification.pk,
                 certification.pensioner_id,
                 {
                     "method": method,
                     "valid_until": certification.valid_until.isoformat(),
-                    "next_due": people[certification.pensioner_id].next_due.isoformat(),
+                    "next_due": certification.valid_until.isoformat(),
                 },
             )
             for certification in new

@@ -132,3 +132,26 @@ def test_simultaneous_events_still_form_one_chain():
     outcomes = run_together(*calls)
     assert all(kind == "ok" for kind, _value in outcomes), outcomes
     assert audit_chain_verify().checked == 12
+
+
+def test_a_bulk_append_continues_the_chain_and_verifies(events):
+    """``audit_record_bulk_refs`` (COPY on PostgreSQL) hashes as ``audit_record`` does: the stored
+    rows recompute to their hashes, the chain links through the batch, and appends after it verify."""
+    from accounts.services import audit_record_bulk_refs
+
+    pensioner = PensionerFactory()
+    entries = [(pensioner.pk + n, pensioner.pk, {"n": n, "day": "2026-12-01", "ids": [n, n + 1]}) for n in range(3)]
+    assert audit_record_bulk_refs(action="test.bulk", target_type="accounts.pensioner", entries=entries) == 3
+    audit_record(actor=None, action="test.after", target=pensioner)
+    rows = list(AuditEvent.objects.filter(seq__isnull=False).order_by("seq"))
+    assert [r.action for r in rows] == [
+        *(f"test.{n}" for n in range(4)),
+        "test.bulk",
+        "test.bulk",
+        "test.bulk",
+        "test.after",
+    ]
+    assert [r.seq for r in rows] == list(range(1, 9))
+    assert all(r.hash == r.compute_hash() for r in rows)
+    assert rows[4].details == {"n": 0, "day": "2026-12-01", "ids": [0, 1]}
+    assert "OK: 8 chained events intact" in verify()

@@ -91,3 +91,17 @@ def test_a_certification_in_the_future_is_refused():
     person = PensionerFactory()
     with pytest.raises(ApplicationError):
         certification_record_bulk(proofs=[proof(person, days_ago=-1)], method="silent")
+
+
+def test_a_later_dated_last_certification_stays_the_last_one():
+    """The due date moves forward, but the person's last certification stays the newer-dated one."""
+    from selfservice.services import certification_record
+
+    person = PensionerFactory(next_due=timezone.localdate() + datetime.timedelta(days=20))
+    face = certification_record(pensioner=person, method="face", recorded_by=None)
+    Pensioner = type(person)
+    Pensioner.objects.filter(pk=person.pk).update(next_due=timezone.localdate() + datetime.timedelta(days=20))
+    done = certification_record_bulk(proofs=[proof(person, days_ago=3)], method="silent")
+    person.refresh_from_db()
+    assert person.next_due == done[person.pk].valid_until
+    assert person.last_certification_id == face.pk
