@@ -521,6 +521,8 @@ SILENT_SAFETY_NET_DAYS = env.int("SILENT_SAFETY_NET_DAYS", default=60)
 SILENT_ROUND_CRON = env.str("SILENT_ROUND_CRON", default="0 5 * * *")
 # Ingestion: rows per chunk on the simple (SQLite) path; API batches: max rows, rejects kept per batch.
 SILENT_INGEST_CHUNK = env.int("SILENT_INGEST_CHUNK", default=2000)
+# PostgreSQL: memory for one load's staging table (temp_buffers, taken only as the table grows).
+SILENT_INGEST_TEMP_BUFFERS = env.str("SILENT_INGEST_TEMP_BUFFERS", default="1GB")
 SILENT_CERTIFY_CHUNK = env.int("SILENT_CERTIFY_CHUNK", default=2000)  # people per bulk certification
 SILENT_API_MAX_ROWS = env.int("SILENT_API_MAX_ROWS", default=20000)
 SILENT_REJECTS_KEPT = env.int("SILENT_REJECTS_KEPT", default=1000)
