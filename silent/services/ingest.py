@@ -226,7 +226,11 @@ CREATE TEMP TABLE silent_raw (
 ) ON COMMIT DROP
 """
 
-_REJECTS = "CREATE TEMP TABLE silent_stage_rejects (line bigint, reason text, record_id text) ON COMMIT DROP"
+_CHECKED = """
+CREATE TEMP TABLE silent_checked (
+    line bigint, rid text COLLATE "C", dt text, ed date, pensioner_id bigint, reason text
+) ON COMMIT DROP
+"""
 
 #: Python's ``str.strip()`` characters, for ``btrim`` (every ``isspace`` character is below U+3001).
 PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
@@ -273,7 +277,7 @@ _DATE = (
 )
 
 
-def _apply_sql() -> str:
+def _check_sql() -> str:
     ws = "%(ws)s"
     number = "COALESCE(m.new_number, k.num)"
     # Only this module's constants are formatted in; every value is a parameter.
@@ -330,31 +334,27 @@ checked AS (
     ) s
     LEFT JOIN people k ON k.ir = s.ir AND k.nr = s.nr
     LEFT JOIN dates d ON d.dw = s.dw
-),
-fresh AS (  -- a record id repeated in the file: its first accepted occurrence wins
-    SELECT DISTINCT ON (rid) rid, pensioner_id, ed, dt
-    FROM (SELECT line, rid COLLATE "default" AS rid, pensioner_id, ed, dt FROM checked WHERE reason IS NULL) a
-    ORDER BY rid, line
-),
-inserted AS (
-    -- In record-id order (the unique index's order); the ones already loaded are left out first,
-    -- so the insert is a plain one (ingests of one source are serialised by an advisory lock).
-    INSERT INTO silent_evidenceevent (source_id, record_id, pensioner_id, event_date, detail, received_at, batch_id)
-    SELECT %(source)s, f.rid, f.pensioner_id, f.ed, f.dt, %(now)s, %(batch)s
-    FROM fresh f
-    WHERE NOT EXISTS (
-        SELECT FROM silent_evidenceevent e WHERE e.source_id = %(source)s AND e.record_id = f.rid
-    )
-    ORDER BY f.rid
-    RETURNING 1
-),
-rejected AS (
-    INSERT INTO silent_stage_rejects (line, reason, record_id)
-    SELECT line, reason, left(rid, {MAX_RECORD_ID}) FROM checked WHERE reason IS NOT NULL
-    RETURNING 1
 )
-SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM rejected)
+INSERT INTO silent_checked (line, rid, dt, ed, pensioner_id, reason)
+SELECT line, rid, dt, ed, pensioner_id, reason FROM checked
 """  # noqa: S608
+
+
+#: The accepted rows of ``silent_checked`` into the events: a record id repeated in the file keeps
+#: its first accepted occurrence; the records already loaded are left out first, so the insert is
+#: a plain one (loads of one source are serialised by an advisory lock), in record-id order (the
+#: unique index's order).
+_INSERT = """
+INSERT INTO silent_evidenceevent (source_id, record_id, pensioner_id, event_date, detail, received_at, batch_id)
+SELECT %(source)s, f.rid, f.pensioner_id, f.ed, f.dt, %(now)s, %(batch)s
+FROM (
+    SELECT DISTINCT ON (rid) rid, pensioner_id, ed, dt
+    FROM (SELECT line, rid COLLATE "default" AS rid, pensioner_id, ed, dt FROM silent_checked WHERE reason IS NULL) a
+    ORDER BY rid, line
+) f
+WHERE NOT EXISTS (SELECT FROM silent_evidenceevent e WHERE e.source_id = %(source)s AND e.record_id = f.rid)
+ORDER BY f.rid
+"""
 
 
 class _NotPlain(Exception):
@@ -439,26 +439,31 @@ def _load_pg(
         # inserts without ON CONFLICT (cheaper per row); a concurrent load of the same source waits.
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, source.pk])
         # ON COMMIT DROP does not fire inside an outer transaction (an API request, a test): drop first.
-        cursor.execute("DROP TABLE IF EXISTS silent_raw, silent_stage_rejects")
+        cursor.execute("DROP TABLE IF EXISTS silent_raw, silent_checked")
         cursor.execute(_RAW)
-        cursor.execute(_REJECTS)
+        cursor.execute(_CHECKED)
         counts.rows = fill(raw)
         cursor.execute("ANALYZE silent_raw")
         params = {"source": source.pk, "now": timezone.now(), "batch": batch.pk, "today": today, "ws": PY_WHITESPACE}
         params["today_digits"] = today.strftime("%Y%m%d")
         params.update(match_params())
-        cursor.execute(_APPLY, params)
-        counts.accepted, rejected = cursor.fetchone()
+        # The rows join their distinct (number, name) by hash: a merge join sorts both sides (the
+        # planner's pick on its estimates; ≈ 20 % slower, measured on 500,000 rows).
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(_CHECK, params)
+        cursor.execute("SET LOCAL enable_mergejoin = on")  # the anti-join below merges in record-id order
+        cursor.execute("ANALYZE silent_checked")
+        cursor.execute(_INSERT, params)
+        counts.accepted = cursor.rowcount
         with raw.copy(
-            "COPY (SELECT line, reason, record_id FROM silent_stage_rejects ORDER BY line) TO STDOUT"
+            f"COPY (SELECT line, reason, left(rid, {MAX_RECORD_ID}) FROM silent_checked "  # noqa: S608
+            "WHERE reason IS NOT NULL ORDER BY line) TO STDOUT"
         ) as copy:
             copy.set_types(["int8", "text", "text"])
             for line, reason, record_id in copy.rows():
                 counts.reject(line, reason, record_id, sink)
-        if counts.rejected != rejected:  # pragma: no cover - both counts come from one statement
-            raise RuntimeError("reject count mismatch")
         counts.duplicates = counts.rows - counts.accepted - counts.rejected
-        cursor.execute("DROP TABLE silent_raw, silent_stage_rejects")
+        cursor.execute("DROP TABLE silent_raw, silent_checked")
     if progress is not None:
         progress(counts.rows)
     return counts
@@ -495,7 +500,7 @@ def _fill_file(path: Path, fmt: str, progress: Progress | None) -> Callable[[Any
     return fill
 
 
-_APPLY = _apply_sql()
+_CHECK = _check_sql()
 
 
 def write_rejects_csv(rejects: list[dict[str, Any]], handle: IO[str]) -> None:
