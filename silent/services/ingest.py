@@ -1,8 +1,9 @@
 """Loading agency records into evidence events: files from the command line, batches from the API.
 
-Two paths give the same result (tests run both): on PostgreSQL the checked rows are streamed
-through ``COPY`` into a temporary staging table and matched, de-duplicated and inserted by one
-set-based statement; elsewhere (SQLite) rows are matched chunk by chunk. Either way memory stays
+Two paths give the same result (tests run both): on PostgreSQL the raw rows are streamed through
+``COPY`` into a temporary staging table, checked and matched by one set-based statement into a
+second staging table, then de-duplicated and inserted by another; elsewhere (SQLite) rows are
+matched chunk by chunk. Either way memory stays
 bounded by the chunk, a bad row is rejected with a reason and never aborts the batch, and
 ``(source, record_id)`` makes a second load of the same records add nothing.
 """
