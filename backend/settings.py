@@ -523,6 +523,8 @@ SILENT_ROUND_CRON = env.str("SILENT_ROUND_CRON", default="0 5 * * *")
 SILENT_INGEST_CHUNK = env.int("SILENT_INGEST_CHUNK", default=2000)
 # PostgreSQL work_mem for the grading statement only (two hash aggregates of ~10^6 groups at 1M people).
 SILENT_GRADE_WORK_MEM = env.str("SILENT_GRADE_WORK_MEM", default="256MB")
+# PostgreSQL: memory for one load's staging table (temp_buffers, taken only as the table grows).
+SILENT_INGEST_TEMP_BUFFERS = env.str("SILENT_INGEST_TEMP_BUFFERS", default="1GB")
 SILENT_CERTIFY_CHUNK = env.int("SILENT_CERTIFY_CHUNK", default=5000)  # people per bulk certification
 SILENT_API_MAX_ROWS = env.int("SILENT_API_MAX_ROWS", default=20000)
 SILENT_REJECTS_KEPT = env.int("SILENT_REJECTS_KEPT", default=1000)

@@ -151,8 +151,11 @@ class EvidenceEvent(models.Model):
     """One accepted agency record about one pensioner. Never edited; loaded once per record id."""
 
     # Per-row cost at 10 million rows: no single-column indexes (the unique (source, record_id) and
-    # (pensioner, event_date) indexes lead with these columns) and no per-row foreign-key check for
-    # source and batch, which are one value per load, taken from rows that exist (PROTECT in the ORM).
+    # (pensioner, event_date) indexes lead with these columns) and no per-row foreign-key check:
+    # source and batch are one value per load, taken from rows that exist; the pensioner is proven
+    # by the load's own join on the registry (a row with no pensioner is rejected), and deleting a
+    # pensioner who has events is refused by PROTECT in the ORM and, on PostgreSQL, by a trigger
+    # (migration 0004) — the check runs on the rare delete instead of on every inserted row.
     source = models.ForeignKey(
         DataSource,
         verbose_name=_("source"),
@@ -168,6 +171,7 @@ class EvidenceEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="evidence_events",
         db_index=False,
+        db_constraint=False,
     )
     event_date = models.DateField(_("event date"))
     detail = models.CharField(_("detail"), max_length=200, blank=True)

@@ -33,6 +33,15 @@ from accounts.idnumbers import check_digit  # noqa: E402
 DB = "pension_silent_bench"
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 URL = f"{SERVER}/{DB}"
+# The registry is encrypted (backend.fields): its COPY writes ciphertext and blind indexes, made by
+# Django's own fields (accounts.raw_rows) with the keys the ingest subprocesses use.
+os.environ["DATABASE_URL"] = URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+import django  # noqa: E402
+
+django.setup()
+from accounts.raw_rows import PENSIONER_PRIVATE_COLUMNS, pensioner_private_values  # noqa: E402
+
 OUT = ROOT / "bench" / "out" / "silent"
 # Share of events per source (Jiangxi's matches: vaccination 84 %, health code 9 %, medical 4 %,
 # travel 3 %; weak traces added), plus a trickle of signals.
@@ -119,8 +128,8 @@ def registry(count: int, today: datetime.date) -> None:
         )
         village = cur.fetchone()[0]
         columns = (
-            "id, id_number, name, birth_date, sex, region_id, benefit_status, status_since, suspension_reason, "
-            "next_due, created_at"
+            f"id, {PENSIONER_PRIVATE_COLUMNS}, birth_date, sex, region_id, benefit_status, status_since, "
+            "suspension_reason, next_due, created_at"
         )
         with cur.copy(f"COPY accounts_pensioner ({columns}) FROM STDIN") as copy:
             now = datetime.datetime.now(datetime.UTC)
@@ -128,8 +137,9 @@ def registry(count: int, today: datetime.date) -> None:
                 birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
                 due = today + datetime.timedelta(days=1 + index % 365)
                 sex = "M" if int(number[16]) % 2 else "F"
+                private = pensioner_private_values(id_number=number, name=name, phone=None)
                 copy.write_row(
-                    (index + 1, number, name, birth, sex, village, "active", datetime.date(2015, 1, 1), "", due, now)
+                    (index + 1, *private, birth, sex, village, "active", datetime.date(2015, 1, 1), "", due, now)
                 )
         with cur.copy(
             "COPY selfservice_benefit (pensioner_id, kind, status, status_since, status_reason, "
@@ -200,6 +210,16 @@ def raw_copy(path: Path) -> float:
     return wall
 
 
+def server_settings() -> None:
+    """The server's settings that matter here, printed with the figures (they must be reported)."""
+    names = ("server_version", "shared_buffers", "work_mem", "maintenance_work_mem", "max_wal_size")
+    names += ("checkpoint_timeout", "wal_compression", "fsync", "synchronous_commit", "full_page_writes")
+    with psycopg.connect(f"{SERVER}/postgres") as conn:
+        shown = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in names}
+    print("server:", SERVER.rsplit("@", 1)[-1], ", ".join(f"{k}={v}" for k, v in shown.items()))
+    print("load average at start:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
 def table_counts() -> dict[str, int]:
     tables = [
         "silent_evidenceevent",
@@ -221,6 +241,7 @@ def main() -> None:
     parser.add_argument("--ingest-only", action="store_true", help="stop after the ingestion figures")
     args = parser.parse_args()
     today = datetime.date.today()  # noqa: DTZ011 - the bench's calendar day
+    server_settings()
     setup_database()
     registry(args.pensioners, today)
     files = event_files(args.pensioners, args.events, today)
@@ -244,25 +265,22 @@ def main() -> None:
         f"| **all** | {int(total_rows):,} | {total_rows / total_raw:,.0f} | {total_rows / total_ingest:,.0f} | "
         f"{total_raw / total_ingest:.0%} | {peak} MiB |"
     )
-    if args.ingest_only:
-        return
+    print("load average after ingestion:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     before = table_counts()
-    wall, rss, out = manage("silent_round")
-    print(f"silent_round 1: {wall:.1f} s, peak RSS {rss} MiB; {' '.join(out.split())}")
-    after_first = table_counts()
-    wall2, rss2, out2 = manage("silent_round")
-    after_second = table_counts()
-    print(f"silent_round 2: {wall2:.1f} s, peak RSS {rss2} MiB; {' '.join(out2.split())}")
     key, path, rows = files[0]
-    wall3, _rss, out3 = manage("evidence_ingest", "--source", key, str(path), "--quiet-progress")
+    wall3, rss3, out3 = manage("evidence_ingest", "--source", key, str(path), "--quiet-progress")
     after_reingest = table_counts()
-    print(f"re-ingest {key}: {wall3:.1f} s; {' '.join(out3.split())}")
-    print("rows before round:", before)
-    print("rows after round 1:", after_first)
-    added_second = {t: after_second[t] - after_first[t] for t in after_first}
-    added_reingest = {t: after_reingest[t] - after_second[t] for t in after_first}
-    print("rows added by round 2:", added_second)
-    print("rows added by the re-ingest:", added_reingest)
+    print(f"re-ingest {key}: {wall3:.1f} s ({rows / wall3:,.0f} rows/s), peak RSS {rss3} MiB; {' '.join(out3.split())}")
+    print("rows added by the re-ingest:", {t: after_reingest[t] - before[t] for t in before})
+    if not args.ingest_only:
+        wall, rss, out = manage("silent_round")
+        print(f"silent_round 1: {wall:.1f} s, peak RSS {rss} MiB; {' '.join(out.split())}")
+        after_first = table_counts()
+        wall2, rss2, out2 = manage("silent_round")
+        after_second = table_counts()
+        print(f"silent_round 2: {wall2:.1f} s, peak RSS {rss2} MiB; {' '.join(out2.split())}")
+        print("rows after round 1:", after_first)
+        print("rows added by round 2:", {t: after_second[t] - after_first[t] for t in after_first})
     if not args.keep:
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')

@@ -1,8 +1,9 @@
 """Loading agency records into evidence events: files from the command line, batches from the API.
 
-Two paths give the same result (tests run both): on PostgreSQL the checked rows are streamed
-through ``COPY`` into a temporary staging table and matched, de-duplicated and inserted by one
-set-based statement; elsewhere (SQLite) rows are matched chunk by chunk. Either way memory stays
+Two paths give the same result (tests run both): on PostgreSQL the raw rows are streamed through
+``COPY`` into a temporary staging table, checked and matched by one set-based statement into a
+second staging table, then de-duplicated and inserted by another; elsewhere (SQLite) rows are
+matched chunk by chunk. Either way memory stays
 bounded by the chunk, a bad row is rejected with a reason and never aborts the batch, and
 ``(source, record_id)`` makes a second load of the same records add nothing.
 """
@@ -24,10 +25,10 @@ from django.utils import timezone
 
 from silent.models import DataSource, EvidenceEvent, IdNumberMapping, IngestBatch
 from silent.services.matching import (
+    id_number_index_sql,
     match_params,
+    name_index_sql,
     name_matches,
-    name_matches_sql,
-    pensioner_by_number_sql,
     pensioners_by_number,
 )
 from silent.services.rows import (
@@ -211,8 +212,12 @@ def _simple_chunk(*, source: DataSource, batch: IngestBatch, chunk: list[Row], c
 # byte through ``COPY … (FORMAT csv)``; anything else (quotes, JSON Lines, a row PostgreSQL
 # refuses, an API batch) is parsed by Python's reader and written row by row. Then ONE statement
 # does every check of ``rows.check_row`` in SQL (same order, same reason codes), maps old numbers,
-# matches the registry (``silent.services.matching``), inserts the accepted rows with ``ON
-# CONFLICT DO NOTHING`` and keeps the rejects with their line numbers.
+# matches the registry (``silent.services.matching``), inserts the accepted rows and keeps the
+# rejects with their line numbers. The checks, the old→new mapping and both blind indexes run once
+# per distinct (number, name) as written, not per row; the accepted rows are de-duplicated on the
+# record id (first occurrence wins), the records already loaded are left out by an anti-join, and
+# the rest go in by a plain INSERT in record-id order (no ON CONFLICT: loads of one source are
+# serialised by an advisory lock, so nothing can insert the same record id meanwhile).
 
 _RAW = """
 CREATE TEMP TABLE silent_raw (
@@ -222,7 +227,11 @@ CREATE TEMP TABLE silent_raw (
 ) ON COMMIT DROP
 """
 
-_REJECTS = "CREATE TEMP TABLE silent_stage_rejects (line bigint, reason text, record_id text) ON COMMIT DROP"
+_CHECKED = """
+CREATE TEMP TABLE silent_checked (
+    line bigint, rid text COLLATE "C", dt text, ed date, pensioner_id bigint, reason text
+) ON COMMIT DROP
+"""
 
 #: Python's ``str.strip()`` characters, for ``btrim`` (every ``isspace`` character is below U+3001).
 PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
@@ -269,71 +278,84 @@ _DATE = (
 )
 
 
-def _apply_sql() -> str:
+def _check_sql() -> str:
     ws = "%(ws)s"
     number = "COALESCE(m.new_number, k.num)"
     # Only this module's constants are formatted in; every value is a parameter.
     return f"""
-WITH src AS (
-    SELECT line, bad,
-           btrim(COALESCE(record_id, ''), {ws}) AS rid, btrim(COALESCE(id_number, ''), {ws}) AS idr,
-           btrim(COALESCE(name, ''), {ws}) AS nm, btrim(COALESCE(event_date, ''), {ws}) AS dr,
-           left(btrim(COALESCE(detail, ''), {ws}), {MAX_DETAIL}) AS dt
-    FROM silent_raw
+WITH ids AS MATERIALIZED (
+    -- each distinct (number, name) as written is trimmed, checked and matched once; the rows then
+    -- join it on the raw values (only the record id and detail are trimmed row by row)
+    SELECT ir, nr, btrim(ir, {ws}) AS idr, btrim(nr, {ws}) AS nm
+    FROM (SELECT DISTINCT COALESCE(id_number, '') AS ir, COALESCE(name, '') AS nr FROM silent_raw WHERE NOT bad) x
 ),
-ids AS MATERIALIZED (  -- each distinct (number, name) as written is checked and matched once
-    SELECT DISTINCT idr, nm FROM src WHERE NOT bad AND idr <> '' AND nm <> ''
-),
-bodies AS MATERIALIZED (
-    SELECT idr, nm, n0, {_BODY} AS body FROM (SELECT idr, nm, upper(replace(idr, ' ', '')) AS n0 FROM ids) x
+bodies AS MATERIALIZED (  -- an empty number or name gives no body (then no number, no index)
+    SELECT ir, nr, idr, nm, n0, {_BODY} AS body
+    FROM (SELECT ir, nr, idr, nm, upper(replace(idr, ' ', '')) AS n0 FROM ids) x
 ),
 numbers AS MATERIALIZED (
-    SELECT idr, nm, {_NUMBER} AS num,
+    SELECT ir, nr, idr, nm, CASE WHEN nm <> '' THEN {_NUMBER} END AS num,
            -- names of CJK ideographs only (nearly all) are already normalised: skip NFKC
            CASE WHEN nm ~ '^[\u4e00-\u9fff]+$' THEN nm ELSE {NAME_SQL.format(col="nm")} END AS nn
     FROM bodies
 ),
-people AS (
-    SELECT k.idr, k.nm, k.num, p.id AS pensioner_id,
-           p.id IS NOT NULL AND {name_matches_sql(p="p", name="k.nn")} AS name_ok
+keyed AS MATERIALIZED (  -- the blind indexes, once per distinct (number, name): then a plain equi-join
+    SELECT k.ir, k.nr, k.idr, k.nm, k.num IS NOT NULL AS valid,
+           {id_number_index_sql(number)} AS id_bidx, {name_index_sql("k.nn")} AS name_bidx
     FROM numbers k
     LEFT JOIN silent_idnumbermapping m ON m.old_number = k.num
-    LEFT JOIN accounts_pensioner p ON {pensioner_by_number_sql(p="p", number=number)}
-    WHERE k.num IS NOT NULL
+),
+people AS (
+    SELECT k.ir, k.nr, k.idr, k.nm, k.valid, p.id AS pensioner_id,
+           p.id IS NOT NULL AND p.name_bidx = k.name_bidx AS name_ok
+    FROM keyed k
+    LEFT JOIN accounts_pensioner p ON p.id_number_bidx = k.id_bidx
 ),
 dates AS (
-    SELECT dr, {_DATE} AS ed FROM (SELECT DISTINCT dr FROM src WHERE NOT bad AND dr <> '') d OFFSET 0
+    SELECT dw, dr, {_DATE} AS ed
+    FROM (SELECT dw, btrim(dw, {ws}) AS dr FROM (SELECT DISTINCT COALESCE(event_date, '') AS dw FROM silent_raw) d) t
+    OFFSET 0
 ),
 checked AS (
     SELECT s.line, s.rid, s.dt, d.ed, k.pensioner_id,
            CASE WHEN s.bad THEN 'bad_row'
-                WHEN s.rid = '' OR s.idr = '' OR s.nm = '' OR s.dr = '' THEN 'missing_field'
+                WHEN s.rid = '' OR k.idr = '' OR k.nm = '' OR d.dr = '' THEN 'missing_field'
                 WHEN length(s.rid) > {MAX_RECORD_ID} THEN 'bad_record_id'
-                WHEN k.idr IS NULL THEN 'bad_id_number'
+                WHEN NOT k.valid THEN 'bad_id_number'
                 WHEN d.ed IS NULL THEN 'bad_date'
                 WHEN d.ed > %(today)s::date THEN 'future_date'
                 WHEN k.pensioner_id IS NULL THEN 'unknown_person'
                 WHEN NOT k.name_ok THEN 'name_mismatch'
            END AS reason
-    FROM src s
-    LEFT JOIN people k ON k.idr = s.idr AND k.nm = s.nm
-    LEFT JOIN dates d ON d.dr = s.dr
-),
-inserted AS (
-    INSERT INTO silent_evidenceevent (source_id, record_id, pensioner_id, event_date, detail, received_at, batch_id)
-    SELECT %(source)s, rid, pensioner_id, ed, dt, %(now)s, %(batch)s
-    FROM checked WHERE reason IS NULL
-    ORDER BY line  -- a record id repeated in the file: the first occurrence wins
-    ON CONFLICT (source_id, record_id) DO NOTHING
-    RETURNING 1
-),
-rejected AS (
-    INSERT INTO silent_stage_rejects (line, reason, record_id)
-    SELECT line, reason, left(rid, {MAX_RECORD_ID}) FROM checked WHERE reason IS NOT NULL
-    RETURNING 1
+    FROM (
+        SELECT line, bad, COALESCE(id_number, '') AS ir, COALESCE(name, '') AS nr,
+               COALESCE(event_date, '') AS dw, btrim(COALESCE(record_id, ''), {ws}) AS rid,
+               left(btrim(COALESCE(detail, ''), {ws}), {MAX_DETAIL}) AS dt
+        FROM silent_raw OFFSET 0  -- each row's trims computed once
+    ) s
+    LEFT JOIN people k ON k.ir = s.ir AND k.nr = s.nr
+    LEFT JOIN dates d ON d.dw = s.dw
 )
-SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM rejected)
+INSERT INTO silent_checked (line, rid, dt, ed, pensioner_id, reason)
+SELECT line, rid, dt, ed, pensioner_id, reason FROM checked
 """  # noqa: S608
+
+
+#: The accepted rows of ``silent_checked`` into the events: a record id repeated in the file keeps
+#: its first accepted occurrence; the records already loaded are left out first, so the insert is
+#: a plain one (loads of one source are serialised by an advisory lock), in record-id order (the
+#: unique index's order).
+_INSERT = """
+INSERT INTO silent_evidenceevent (source_id, record_id, pensioner_id, event_date, detail, received_at, batch_id)
+SELECT %(source)s, f.rid, f.pensioner_id, f.ed, f.dt, %(now)s, %(batch)s
+FROM (
+    SELECT DISTINCT ON (rid) rid, pensioner_id, ed, dt
+    FROM (SELECT line, rid COLLATE "default" AS rid, pensioner_id, ed, dt FROM silent_checked WHERE reason IS NULL) a
+    ORDER BY rid, line
+) f
+WHERE NOT EXISTS (SELECT FROM silent_evidenceevent e WHERE e.source_id = %(source)s AND e.record_id = f.rid)
+ORDER BY f.rid
+"""
 
 
 class _NotPlain(Exception):
@@ -413,30 +435,54 @@ def _load_pg(
         raw = cursor.cursor  # the psycopg cursor, for COPY
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL jit = off")  # compiling the checks' expressions costs more than it saves
+        _temp_buffers(cursor)
+        # One load per source at a time: the insert leaves out the records already there, then
+        # inserts without ON CONFLICT (cheaper per row); a concurrent load of the same source waits.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, source.pk])
         # ON COMMIT DROP does not fire inside an outer transaction (an API request, a test): drop first.
-        cursor.execute("DROP TABLE IF EXISTS silent_raw, silent_stage_rejects")
+        cursor.execute("DROP TABLE IF EXISTS silent_raw, silent_checked")
         cursor.execute(_RAW)
-        cursor.execute(_REJECTS)
+        cursor.execute(_CHECKED)
         counts.rows = fill(raw)
         cursor.execute("ANALYZE silent_raw")
         params = {"source": source.pk, "now": timezone.now(), "batch": batch.pk, "today": today, "ws": PY_WHITESPACE}
         params["today_digits"] = today.strftime("%Y%m%d")
         params.update(match_params())
-        cursor.execute(_APPLY, params)
-        counts.accepted, rejected = cursor.fetchone()
+        # The rows join their distinct (number, name) by hash: a merge join sorts both sides (the
+        # planner's pick on its estimates; ≈ 20 % slower, measured on 500,000 rows).
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(_CHECK, params)
+        cursor.execute("SET LOCAL enable_mergejoin = on")  # the anti-join below merges in record-id order
+        cursor.execute("ANALYZE silent_checked")
+        cursor.execute(_INSERT, params)
+        counts.accepted = cursor.rowcount
         with raw.copy(
-            "COPY (SELECT line, reason, record_id FROM silent_stage_rejects ORDER BY line) TO STDOUT"
+            f"COPY (SELECT line, reason, left(rid, {MAX_RECORD_ID}) FROM silent_checked "  # noqa: S608
+            "WHERE reason IS NOT NULL ORDER BY line) TO STDOUT"
         ) as copy:
             copy.set_types(["int8", "text", "text"])
             for line, reason, record_id in copy.rows():
                 counts.reject(line, reason, record_id, sink)
-        if counts.rejected != rejected:  # pragma: no cover - both counts come from one statement
-            raise RuntimeError("reject count mismatch")
         counts.duplicates = counts.rows - counts.accepted - counts.rejected
-        cursor.execute("DROP TABLE silent_raw, silent_stage_rejects")
+        cursor.execute("DROP TABLE silent_raw, silent_checked")
     if progress is not None:
         progress(counts.rows)
     return counts
+
+
+#: First key of the per-source advisory lock (``pg_advisory_xact_lock(class, source id)``).
+_LOCK_CLASS = 0x51E7
+
+
+def _temp_buffers(cursor: Any) -> None:
+    """Keep the staging table in memory (the default 8 MB of ``temp_buffers`` spills a large file's
+    staging rows to disk). PostgreSQL allows it only before the session's first temporary table:
+    later in a session (a test, a second batch on one connection) the current size stays."""
+    try:
+        with transaction.atomic():
+            cursor.execute("SELECT set_config('temp_buffers', %s, false)", [settings.SILENT_INGEST_TEMP_BUFFERS])
+    except DatabaseError:
+        logger.debug("temp_buffers already fixed for this session")
 
 
 def _fill_file(path: Path, fmt: str, progress: Progress | None) -> Callable[[Any], int]:
@@ -455,7 +501,7 @@ def _fill_file(path: Path, fmt: str, progress: Progress | None) -> Callable[[Any
     return fill
 
 
-_APPLY = _apply_sql()
+_CHECK = _check_sql()
 
 
 def write_rejects_csv(rejects: list[dict[str, Any]], handle: IO[str]) -> None:

@@ -3,10 +3,12 @@
 Two questions, each answered once per path:
 
 * **ID number → pensioner**: the normalised 18-digit number (after the old→new mapping) finds
-  the ``accounts.Pensioner`` row. PostgreSQL: ``PENSIONER_BY_NUMBER_SQL`` (a JOIN condition);
+  the ``accounts.Pensioner`` row. PostgreSQL: ``PENSIONER_BY_NUMBER_SQL`` (a JOIN condition), or
+  ``id_number_index_sql`` to compute the index once per distinct number and join on equality;
   SQLite / small batches: ``pensioners_by_number``.
 * **Name matches**: the row's normalised name (``rows.normalize_name``) equals the registry's
-  name, normalised the same way. PostgreSQL: ``NAME_MATCHES_SQL``; elsewhere ``name_matches``.
+  name, normalised the same way. PostgreSQL: ``NAME_MATCHES_SQL`` (or ``name_index_sql``);
+  elsewhere ``name_matches``.
 
 The registry's ``id_number`` and ``name`` are ciphertext (``backend.fields``); both questions are
 answered on their blind-index columns (``id_number_bidx``, ``name_bidx``), computed in SQL with
@@ -40,6 +42,16 @@ def match_params() -> dict[str, object]:
         "match_name_domain": f"{NAME}:",
         "match_index_key": crypto.blind_index_key(),
     }
+
+
+def id_number_index_sql(number: str) -> str:
+    """SQL: the registry's ``id_number_bidx`` of ``{number}`` (a normalised, mapped 18-character number)."""
+    return _INDEX_SQL.replace("{domain}", "match_id_domain").replace("{value}", number)
+
+
+def name_index_sql(name: str) -> str:
+    """SQL: the registry's ``name_bidx`` of ``{name}`` (already normalised in SQL)."""
+    return _INDEX_SQL.replace("{domain}", "match_name_domain").replace("{value}", name)
 
 
 def pensioner_by_number_sql(*, p: str, number: str) -> str:

@@ -8,6 +8,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
 from silent.models import EvidenceEvent, IdNumberMapping, IngestBatch
 from tests.silent.conftest import id_number, rejects_of, write_csv
@@ -50,6 +52,31 @@ def test_a_record_id_repeated_in_one_file_is_loaded_once(tmp_path, person, today
     path = write_csv(tmp_path, [("V1", p.id_number, p.name, yesterday), ("V1", p.id_number, p.name, today)])
     assert ingest(path) == {"rows": 2, "accepted": 1, "duplicates": 1, "rejected": 0}
     assert EvidenceEvent.objects.get().event_date == yesterday  # the first occurrence wins
+
+
+def test_a_repeated_record_id_keeps_its_first_accepted_occurrence(tmp_path, person, today):
+    p = person()
+    yesterday = today - datetime.timedelta(days=1)
+    rows = [
+        ("V1", p.id_number, "某某", today),
+        ("V1", p.id_number, p.name, yesterday),
+        ("V1", p.id_number, p.name, today),
+    ]
+    assert ingest(write_csv(tmp_path, rows)) == {"rows": 3, "accepted": 1, "duplicates": 1, "rejected": 1}
+    assert EvidenceEvent.objects.get().event_date == yesterday
+
+
+def test_a_pensioner_with_events_cannot_be_deleted_even_in_raw_sql(tmp_path, person, today):
+    """Events do not check their pensioner per inserted row; the delete is what is refused."""
+    p = person()
+    ingest(write_csv(tmp_path, [("V1", p.id_number, p.name, today)]))
+    with pytest.raises(ProtectedError):
+        p.delete()
+    if connection.vendor != "postgresql":
+        return  # SQLite: the ORM's PROTECT (above) is the guard
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accounts_pensioner WHERE id = %s", [p.pk])
+    assert EvidenceEvent.objects.filter(pensioner=p).count() == 1
 
 
 def test_the_same_record_id_of_another_source_is_a_different_record(tmp_path, person, today):
