@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import FieldError
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -143,3 +144,55 @@ def test_encryption_rotate_reencrypts_these_columns(settings):
             if stored:
                 assert crypto.text_key_id(stored) == current, table
         assert getattr(model.objects.filter(**{index: phone_index(PHONE)}).first(), field) == PHONE
+
+
+# --- the data migrations -------------------------------------------------------------------------
+
+BEFORE = [
+    ("accounts", "0011_merge_requester_name_and_encryption"),
+    ("notifications", "0002_outbox_pensioner_plain_id"),
+    ("chatbot", "0001_initial"),
+]
+AFTER = [
+    ("accounts", "0014_encrypt_phones_indexes"),
+    ("notifications", "0005_encrypt_phones_indexes"),
+    ("chatbot", "0004_encrypt_phones_indexes"),
+]
+
+
+def _migrate(targets):  # type: ignore[no-untyped-def]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return MigrationExecutor(connection).loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_rows_are_encrypted_and_decrypted_back():
+    old = _migrate(BEFORE)
+    now = timezone.now()
+    old.get_model("accounts", "OneTimeCode").objects.create(
+        phone=PHONE, purpose="login", code_hash="0" * 64, expires_at=now
+    )
+    old.get_model("notifications", "SmsOutbox").objects.create(
+        recipient=PHONE, kind="notice", template="t", text="通知", reason="migration:1"
+    )
+    old.get_model("notifications", "SmsRecipientPreference").objects.create(phone=PHONE)
+    old.get_model("notifications", "SmsInbound").objects.create(provider_message_id="SM-m", from_phone=PHONE)
+    conversation = old.get_model("chatbot", "Conversation")
+    conversation.objects.create(channel="sms", phone=PHONE)
+    old.get_model("chatbot", "CallbackRequest").objects.create(phone=PHONE)
+    try:
+        _migrate(AFTER)
+        for model, field, _index, table, column, index_column in COLUMNS:
+            ((stored, token),) = _raw(table, column, index_column)
+            assert DIGITS not in stored, table
+            assert crypto.decrypt_text(stored, context=f"{model._meta.label_lower}.{field}") == PHONE
+            assert token == phone_index(PHONE), table
+        _migrate(BEFORE)
+        for _model, _field, _index, table, column, _index_column in COLUMNS:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {column} FROM {table}")  # noqa: S608
+                assert cursor.fetchall() == [(PHONE,)], table
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
