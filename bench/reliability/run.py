@@ -496,7 +496,7 @@ def main() -> None:
         faults.append(("gunicorn worker killed", time.time(), f"pid {worker.pid}"))
         log(f"killed gunicorn worker {worker.pid}")
         at(0.45)
-        pids = qcluster_worker_pids()[:1]
+        pids = qcluster_worker_pids()
         if pids:
             os.kill(pids[0], signal.SIGKILL)
             faults.append(("qcluster worker killed", time.time(), f"pid {pids[0]} of {len(pids)}"))
