@@ -1,20 +1,14 @@
-"""Admin search over encrypted columns: the whole search term is matched exactly against blind indexes.
+"""Admin search over encrypted columns of accounts and the apps above: ID numbers, names and phones.
 
-``search_fields`` cannot look into a ciphertext (no ``icontains`` on it). A ModelAdmin lists the paths of
-the blind-index columns it can be searched by, with what they index; a full ID number, a full name or a
-phone number (as people type it) then finds the rows, indexed, alongside the ordinary ``search_fields``.
+The mechanism is ``backend.admin_search.BlindIndexSearchMixin``; this one also knows the ID-number and
+name tokens, so a full ID number, a full name or a phone number (as people type it) finds the rows.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest
-
-from accounts.lookups import ID_NUMBER, NAME, PHONE, id_number_index, name_index, phone_index
-from accounts.phones import normalize_mainland_mobile
+from accounts.lookups import ID_NUMBER, NAME, PHONE, id_number_index, name_index
+from backend import admin_search
+from backend.lookups import phone_search_index
 
 
 def search_token(kind: str, term: str) -> str | None:
@@ -26,32 +20,15 @@ def search_token(kind: str, term: str) -> str | None:
     if kind == NAME:
         return name_index(term)
     if kind == PHONE:
-        try:
-            return phone_index(normalize_mainland_mobile(term))
-        except ValidationError:
-            return None
+        return phone_search_index(term)
     raise ValueError(f"unknown blind index kind {kind!r}")
 
 
-class BlindIndexSearchMixin:
+class BlindIndexSearchMixin(admin_search.BlindIndexSearchMixin):
     """``blind_search_fields = {"pensioner__id_number_bidx": ID_NUMBER, "pensioner__name_bidx": NAME}``."""
 
-    blind_search_fields: dict[str, str] = {}
-
-    def get_search_fields(self, request: HttpRequest) -> Any:
-        # A non-empty list shows the search box; "=pk" matches nothing for a non-number term.
-        return list(super().get_search_fields(request)) or ["=pk"]  # type: ignore[misc]
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
-        condition = Q()
-        for path, kind in self.blind_search_fields.items():
-            token = search_token(kind, search_term)
-            if token is not None:
-                condition |= Q(**{path: token})
-        if not search_term.strip() or not condition:
-            return found, may_have_duplicates
-        return found | queryset.filter(condition), may_have_duplicates
+    def blind_search_token(self, kind: str, term: str) -> str | None:
+        return search_token(kind, term)
 
 
 # The usual pair on models that belong to a pensioner.

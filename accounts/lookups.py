@@ -13,20 +13,16 @@ import re
 import unicodedata
 
 from backend import crypto
+from backend.lookups import PHONE as PHONE  # one definition for every layer, re-exported here
+from backend.lookups import phone_index as phone_index
 
 ID_NUMBER = "id_number"
-PHONE = "phone"
 NAME = "name"
 
 
 def id_number_index(number: str) -> str:
     """Token of an 18-character ID number (compared upper-case, like the stored form)."""
     return crypto.blind_index(number.strip().upper(), domain=ID_NUMBER)
-
-
-def phone_index(phone: str) -> str:
-    """Token of a phone in its stored E.164 form (``accounts.phones.normalize_mainland_mobile`` first)."""
-    return crypto.blind_index(phone.strip(), domain=PHONE)
 
 
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")

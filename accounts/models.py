@@ -299,7 +299,9 @@ class OneTimeCode(models.Model):
         # No longer issued (the pensioner now answers from their own phone or app); kept for old rows.
         RELATIVE_CONFIRM = "relative_confirm", _("relative link confirmation")
 
-    phone = models.CharField(_("mobile phone"), max_length=16)
+    # Encrypted like every phone; counted and found by ``phone_bidx`` (backend.lookups.phone_index).
+    phone_bidx = BlindIndexField(_("phone lookup index"))
+    phone = EncryptedTextField(_("mobile phone"), max_length=16, blind_index="phone_bidx", index_domain="phone")
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     subject_id = models.BigIntegerField(_("subject"), null=True, blank=True)
     # Who asked (a keyed hash, never the address itself): "ip:…", "user:…" or "device:…" for a phone
@@ -314,10 +316,10 @@ class OneTimeCode(models.Model):
     class Meta:
         verbose_name = _("one-time code")
         verbose_name_plural = _("one-time codes")
-        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="otc_phone_purpose_idx")]
+        indexes = [models.Index(fields=["phone_bidx", "purpose", "created_at"], name="otc_phone_purpose_idx")]
 
     def __str__(self) -> str:
-        return f"{self.purpose} code for {self.phone[:6]}…"
+        return f"{self.purpose} code for {(self.phone or '')[:6]}…"
 
 
 def audit_time(moment: datetime.datetime) -> str:

@@ -289,7 +289,9 @@ def one_time_code_issue(
     # would lock only rows already there, so simultaneous first requests would all pass).
     transaction_lock(f"one-time-code:{phone}:{purpose}")
     now = timezone.now()
-    today = OneTimeCode.objects.filter(phone=phone, purpose=purpose, created_at__gte=_local_midnight(now))
+    today = OneTimeCode.objects.filter(
+        phone_bidx=phone_index(phone), purpose=purpose, created_at__gte=_local_midnight(now)
+    )
     mine = list(today.filter(requester=requester).order_by("-created_at").values_list("created_at", flat=True))
     if mine:
         wait = settings.LOGIN_CODE_RESEND_SECONDS - (now - mine[0]).total_seconds()
@@ -324,7 +326,9 @@ def one_time_code_check(*, phone: str, purpose: str, code: str, subject_id: int 
     """Consume the newest live code or raise a specific error. Wrong tries are counted atomically."""
     now = timezone.now()
     record = (
-        OneTimeCode.objects.filter(phone=phone, purpose=purpose, subject_id=subject_id, consumed_at__isnull=True)
+        OneTimeCode.objects.filter(
+            phone_bidx=phone_index(phone), purpose=purpose, subject_id=subject_id, consumed_at__isnull=True
+        )
         .order_by("-created_at")
         .first()
     )

@@ -84,17 +84,23 @@ def _evidence_file_delete(name: str) -> None:
 def evidence_orphans_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete uploads never attached to anything ``CASEWORK_EVIDENCE_ORPHAN_HOURS`` after they came in.
 
-    Each row is locked and checked again before it goes, so a report attaching it at that moment
-    either sees it deleted (and asks for a new upload) or keeps it. Returns how many were deleted.
+    Each row is first locked without waiting (an upload being attached is locked by the attaching
+    transaction, ``casework.services.evidence.evidence_lock``, and skipped), then checked again for
+    links in a *separate* statement: on PostgreSQL a statement sees what was committed before it began,
+    so the check made together with the lock could miss a link committed while it waited for the row.
+    A report attaching the upload at that moment either keeps it or, if the purge locked it first,
+    finds it deleted and asks for a new upload. Returns how many were deleted.
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(hours=settings.CASEWORK_EVIDENCE_ORPHAN_HOURS)
     deleted = 0
     for pk in list(_orphans(cutoff).values_list("pk", flat=True)[:10_000]):
         with transaction.atomic():
-            evidence = _orphans(cutoff).filter(pk=pk).select_for_update(skip_locked=True, of=("self",)).first()
-            if evidence is None:
-                continue
+            evidence = (
+                EvidenceFile.objects.filter(pk=pk, created_at__lt=cutoff).select_for_update(skip_locked=True).first()
+            )
+            if evidence is None or not _orphans(cutoff).filter(pk=pk).exists():
+                continue  # being attached right now, or attached since it was listed
             name = evidence.file.name
             try:
                 with transaction.atomic():

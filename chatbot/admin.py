@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_search import PENSIONER_SEARCH, BlindIndexSearchMixin
 from accounts.auth import request_user
+from accounts.lookups import PHONE
 from accounts.phones import mask_phone
 from accounts.selectors import user_is_staff_member
 from backend.admin_utils import ReadOnlyAdminMixin
@@ -33,8 +34,7 @@ class StaffReadOnlyMixin(ReadOnlyAdminMixin):
 class CallbackRequestAdmin(BlindIndexSearchMixin, StaffReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "status", "phone_masked", "pensioner", "region", "topic", "handled_by"]
     list_filter = ["status", "topic"]
-    search_fields = ["=phone"]
-    blind_search_fields = PENSIONER_SEARCH
+    blind_search_fields = {**PENSIONER_SEARCH, "phone_bidx": PHONE}
     date_hierarchy = "created_at"
     fields = [
         "status",

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.fields import BlindIndexField, EncryptedTextField
+
 
 class Channel(models.TextChoices):
     APP = "app", _("app")
@@ -34,7 +36,11 @@ class Conversation(models.Model):
         on_delete=models.CASCADE,
         related_name="chatbot_conversations",
     )
-    phone = models.CharField(_("mobile phone"), max_length=16, blank=True)
+    # SMS conversations: the sender's phone, encrypted; found by ``phone_bidx`` (backend.lookups.phone_index).
+    phone_bidx = BlindIndexField(_("phone lookup index"), null=True)
+    phone = EncryptedTextField(
+        _("mobile phone"), max_length=16, blank=True, blind_index="phone_bidx", index_domain="phone"
+    )
     state = models.CharField(_("state"), max_length=40, default="idle")
     slots = models.JSONField(_("collected answers"), default=dict, blank=True)
     misses = models.PositiveSmallIntegerField(_("consecutive misunderstandings"), default=0)
@@ -49,12 +55,12 @@ class Conversation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=["app", "sms"]), name="chatbot_conversation_channel_valid"),
             models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(phone=""), name="chatbot_conversation_has_identity"
+                condition=Q(user__isnull=False) | Q(phone_bidx__isnull=False), name="chatbot_conversation_has_identity"
             ),
         ]
         indexes = [
             models.Index(fields=["user", "channel", "-updated_at"], name="chatbot_conv_user_idx"),
-            models.Index(fields=["phone", "channel", "-updated_at"], name="chatbot_conv_phone_idx"),
+            models.Index(fields=["phone_bidx", "channel", "-updated_at"], name="chatbot_conv_phone_idx"),
         ]
 
     def __str__(self) -> str:
@@ -129,7 +135,8 @@ class CallbackRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="chatbot_callback_requests",
     )
-    phone = models.CharField(_("call back on"), max_length=16)
+    phone_bidx = BlindIndexField(_("phone lookup index"), db_index=True)
+    phone = EncryptedTextField(_("call back on"), max_length=16, blind_index="phone_bidx", index_domain="phone")
     pensioner = models.ForeignKey(
         "accounts.Pensioner",
         verbose_name=_("about pensioner"),

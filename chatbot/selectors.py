@@ -166,7 +166,9 @@ def callback_requests_in_scope(*, actor: User) -> QuerySet[CallbackRequest]:
 
 def open_callback_request(*, phone: str, since) -> CallbackRequest | None:  # type: ignore[no-untyped-def]
     return (
-        CallbackRequest.objects.filter(phone=phone, status=CallbackRequest.Status.OPEN, created_at__gte=since)
+        CallbackRequest.objects.filter(
+            phone_bidx=phone_index(phone), status=CallbackRequest.Status.OPEN, created_at__gte=since
+        )
         .order_by("-created_at")
         .first()
     )

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.lookups import phone_index
 from accounts.models import Pensioner, Region, User
 from accounts.services import audit_record
 from backend.api.errors import ApplicationError
@@ -44,7 +45,7 @@ MAX_BUTTONS = 4
 def _conversation_for(*, channel: str, user: User | None, phone: str) -> Conversation:
     """The person's current conversation, locked for this message; a new one after a pause."""
     queryset = Conversation.objects.select_for_update().filter(channel=channel)
-    queryset = queryset.filter(phone=phone) if channel == Channel.SMS else queryset.filter(user=user)
+    queryset = queryset.filter(phone_bidx=phone_index(phone)) if channel == Channel.SMS else queryset.filter(user=user)
     current = queryset.order_by("-updated_at", "-id").first()
     idle = datetime.timedelta(minutes=settings.CHATBOT_CONVERSATION_IDLE_MINUTES)
     if current is not None and timezone.now() - current.updated_at <= idle:
@@ -219,7 +220,9 @@ def _sms_button_payload(*, phone: str, text: str) -> str:
         return ""
     last = (
         Message.objects.filter(
-            conversation__channel=Channel.SMS, conversation__phone=phone, direction=Message.Direction.OUT
+            conversation__channel=Channel.SMS,
+            conversation__phone_bidx=phone_index(phone),
+            direction=Message.Direction.OUT,
         )
         .order_by("-created_at", "-id")
         .first()

@@ -13,7 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.fields import BlindIndexField, BlindIndexUniqueMixin, EncryptedTextField
 from notifications.sms import SmsKind
+
+# Phones here are personal data like the registry's: encrypted, found by their blind index
+# (``backend.lookups.phone_index``), never compared as ciphertext.
 
 
 class SmsOutbox(models.Model):
@@ -33,7 +37,8 @@ class SmsOutbox(models.Model):
         NOTICE = SmsKind.NOTICE.value, _("legally required notice")
         REMINDER = SmsKind.REMINDER.value, _("reminder or information")
 
-    recipient = models.CharField(_("recipient"), max_length=16, db_index=True)
+    recipient_bidx = BlindIndexField(_("recipient lookup index"), db_index=True)
+    recipient = EncryptedTextField(_("recipient"), max_length=16, blind_index="recipient_bidx", index_domain="phone")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     template = models.CharField(_("template"), max_length=40)
     text = models.TextField(_("text"))
@@ -88,7 +93,7 @@ class SmsOutbox(models.Model):
         return f"{self.reason} ({self.status})"
 
 
-class SmsRecipientPreference(models.Model):
+class SmsRecipientPreference(BlindIndexUniqueMixin, models.Model):
     """Whether a number wants optional SMS (reminders). Legally required notices ignore it."""
 
     class Source(models.TextChoices):
@@ -97,7 +102,8 @@ class SmsRecipientPreference(models.Model):
         PROVIDER_ERROR = "provider_error", _("provider reported the number opted out")
         STAFF = "staff", _("staff")
 
-    phone = models.CharField(_("mobile phone"), max_length=16, unique=True)
+    phone_bidx = BlindIndexField(_("phone lookup index"), unique=True)
+    phone = EncryptedTextField(_("mobile phone"), max_length=16, blind_index="phone_bidx", index_domain="phone")
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -107,7 +113,7 @@ class SmsRecipientPreference(models.Model):
         verbose_name_plural = _("SMS preferences")
 
     def __str__(self) -> str:
-        return f"{self.phone[:6]}… {'opted out' if self.opted_out_at else 'subscribed'}"
+        return f"{(self.phone or '')[:6]}… {'opted out' if self.opted_out_at else 'subscribed'}"
 
 
 class SmsInbound(models.Model):
@@ -121,7 +127,8 @@ class SmsInbound(models.Model):
         IGNORED = "ignored", _("ignored (no chatbot)")
 
     provider_message_id = models.CharField(_("provider message id"), max_length=64, unique=True)
-    from_phone = models.CharField(_("from"), max_length=32)
+    from_phone_bidx = BlindIndexField(_("sender lookup index"), null=True, db_index=True)
+    from_phone = EncryptedTextField(_("from"), max_length=32, blind_index="from_phone_bidx", index_domain="phone")
     to_phone = models.CharField(_("to"), max_length=32, blank=True)
     text = models.TextField(_("text"), blank=True)
     opt_out_type = models.CharField(max_length=10, blank=True)

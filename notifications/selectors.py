@@ -45,3 +45,27 @@ def quiet_hours_end(now: datetime.datetime | None = None) -> datetime.datetime |
             return None
         end_day = local.date() + datetime.timedelta(days=1) if clock >= start else local.date()
     return datetime.datetime.combine(end_day, end, tzinfo=zone)
+
+
+# --- Liveness of the task cluster ------------------------------------------------------------------
+
+
+def sms_oldest_due_seconds(now: datetime.datetime | None = None) -> float | None:
+    """How long the oldest login code, reply or notice that is due has been waiting to be sent (None when
+    nothing is due). These go out within seconds of being queued (reminders are paced by the drain and
+    are left out), so a large value means the task cluster stopped taking tasks: django-q2 can hang for
+    good when a worker dies while it holds the task queue's read lock (django-q2 issue 23)."""
+    from notifications.models import SmsOutbox
+
+    now = now or timezone.now()
+    oldest = (
+        SmsOutbox.objects.filter(
+            status=SmsOutbox.Status.PENDING,
+            kind__in=[SmsOutbox.Kind.LOGIN_CODE, SmsOutbox.Kind.REPLY, SmsOutbox.Kind.NOTICE],
+            send_after__lte=now,
+        )
+        .order_by("send_after")
+        .values_list("send_after", flat=True)
+        .first()
+    )
+    return None if oldest is None else (now - oldest).total_seconds()

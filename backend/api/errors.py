@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -158,6 +160,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             headers["Retry-After"] = str(int(wait))
         return Response(error_body(code, message or force_str(exc.detail)), status=exc.status_code, headers=headers)
 
+    if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        # The database is restarting or unreachable (or a lock or deadlock broke the transaction, which
+        # was rolled back): a 503 with a short wait, which clients retry (reports carry a request id).
+        view = context.get("view").__class__.__name__ if context else "?"
+        logger.warning("Database unavailable in %s: %s", view, exc)
+        return Response(
+            error_body("service_unavailable", _("The service is temporarily unavailable. Please try again later.")),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__ if context else "?")
     return Response(
         error_body("server_error", _("The service is temporarily unavailable. Please try again later.")),

@@ -1,7 +1,8 @@
 """The realistic mix for the load-and-fault test (run by bench/reliability/run.py, headless).
 
-status 70 %, chatbot 15 %, face verify 5 %, death reports 5 %, login 5 %. Every 2xx answer that
-accepted something (a death report, a face certification) is written to the receipts file, so the
+status 70 %, chatbot 15 %, face verify 5 %, reports 5 % (death reports 3 %, monthly village reports
+2 %), login 5 %. Every 2xx answer that accepted something (a death report, a monthly report, a face
+certification) is written to the receipts file, so the
 run can check afterwards that each one is in the database. Like the app, a report whose answer was
 lost (connection error or 5xx) is sent again with the same client_request_id, up to 5 times.
 """
@@ -27,9 +28,11 @@ _lock = threading.Lock()
 _reportable = list(FIXTURE["relatives"])  # [token, pensioner_id] each reported once
 _faces = list(FIXTURE["faces"])  # [token, pensioner_id] each verified once (then certified)
 _logins = list(FIXTURE["login_phones"])
+_villages = list(FIXTURE["villages"])  # [assistant token, village_id] each reported once
 _selfies = [p.read_bytes() for p in sorted(Path(FIXTURE["selfie_dir"]).glob("*.jpg"))]  # each used once
 random.Random(1).shuffle(_reportable)
 random.Random(2).shuffle(_faces)
+random.Random(3).shuffle(_villages)
 QUESTIONS = ["我下次什么时候认证", "怎么刷脸认证", "我的认证状态是什么", "养老金什么时候发", "子女能帮我认证吗"]
 
 
@@ -94,7 +97,7 @@ class Pensioner(HttpUser):
                 response.failure(f"status {response.status_code}")
             time.sleep(1)
 
-    @task(5)
+    @task(3)
     def death_report(self) -> None:
         person = pop(_reportable)
         if person is None:
@@ -117,6 +120,42 @@ class Pensioner(HttpUser):
             ) as response:
                 if response.status_code in (200, 201):
                     receipt({"kind": "death_report", "rid": body["client_request_id"], "id": response.json()["id"]})
+                    response.success()
+                    sends -= 1
+                    if sends == 0:
+                        return
+                    continue
+                if response.status_code and response.status_code < 500:
+                    response.failure(f"refused {response.status_code}")
+                    return
+                response.failure(f"status {response.status_code}")
+            time.sleep(1)
+
+    @task(2)
+    def monthly_report(self) -> None:
+        """An assistant files last month's zero report for their village (sent again like a death report)."""
+        village = pop(_villages)
+        if village is None:
+            return
+        token, village_id = village
+        body = {
+            "village_id": village_id,
+            "period": FIXTURE["report_period"],
+            "is_zero": True,
+            "items": [],
+            "client_request_id": str(uuid.uuid4()),
+        }
+        sends = 2 if random.random() < 0.2 else 1
+        for attempt in range(5 + sends):
+            with self.client.post(
+                "/api/v1/monthly-reports",
+                json=body,
+                headers=bearer(token),
+                name="monthly report" if attempt == 0 else "monthly report (retry)",
+                catch_response=True,
+            ) as response:
+                if response.status_code in (200, 201):
+                    receipt({"kind": "monthly_report", "rid": body["client_request_id"], "id": response.json()["id"]})
                     response.success()
                     sends -= 1
                     if sends == 0:

@@ -1,18 +1,22 @@
 """Load and fault test: the realistic mix for a while, with a gunicorn worker killed, a qcluster worker
 killed and every PostgreSQL connection of the database cut, then a check from the database.
 
+    pg_createcluster 15 relbench --port 5433 && pg_ctlcluster 15 relbench start   # a private server
     .venv/bin/python bench/reliability/run.py [--seconds 600] [--users 10] [--workers 3]
-                                              [--pg-restart]   # restart the whole server instead
+                                              [--pg-cluster relbench]   # restart that server
+    pg_dropcluster 15 relbench --stop
 
 gunicorn (sync workers) + PostgreSQL (database pension_sec_bench, dropped and re-created) + Redis
 (db 7: django-q2 broker and the shared cache) on loopback, SMS to a file (SMS_BACKEND=file). locust,
-headless, runs bench/reliability/locustfile.py: status 70 %, chatbot 15 %, face verify 5 %, death
-reports 5 %, login 5 %. Faults at 25 %, 45 % and 65 % of the run:
+headless, runs bench/reliability/locustfile.py: status 70 %, chatbot 15 %, face verify 5 %, reports
+5 % (death reports 3 %, monthly village reports 2 %), login 5 %. Faults at 25 %, 45 % and 65 % of the run:
 
 1. ``kill -9`` one gunicorn worker (the master starts another);
 2. ``kill -9`` one qcluster worker (the sentinel starts another);
-3. ``pg_terminate_backend`` on every connection to the bench database (or, with --pg-restart,
-   ``pg_ctlcluster 15 main restart``: that also cuts every other database on the server).
+3. with ``--pg-cluster NAME``: a real restart of that PostgreSQL server (``pg_ctlcluster 15 NAME restart``:
+   the server stops, refusing connections, and starts again); the run then uses that cluster's port.
+   Never the shared server (``main`` is refused). Without it: ``pg_terminate_backend`` on every
+   connection to the bench database.
 
 A probe outside locust asks for the status every 0.25 s: the recovery time of a fault is from the fault
 to the last failed probe after it. Afterwards, from the database and the SMS file: every death report
@@ -23,7 +27,9 @@ due is left unsent; server errors by endpoint.
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
+import contextlib
 import csv
 import datetime
 import io
@@ -37,12 +43,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 DB_NAME = "pension_sec_bench"
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+PG_VERSION = "15"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 PORT = 8791
 WORK = ROOT / "var" / "reliability"
@@ -82,17 +90,27 @@ def selfies(count: int) -> None:
         (folder / f"{index:04d}.jpg").write_bytes(buffer.getvalue())
 
 
-def seed(*, status_people: int, relatives: int, faces: int, logins: int) -> dict:
+def cluster_port(name: str) -> int:
+    """The port of a local PostgreSQL cluster, from ``pg_lsclusters``."""
+    for line in subprocess.run(["pg_lsclusters", "-h"], check=True, capture_output=True, text=True).stdout.splitlines():
+        version, cluster, port, *_ = line.split()
+        if version == PG_VERSION and cluster == name:
+            return int(port)
+    raise SystemExit(f"no PostgreSQL cluster {PG_VERSION}/{name} (pg_createcluster {PG_VERSION} {name} --port 5433)")
+
+
+def seed(*, status_people: int, relatives: int, faces: int, logins: int, villages: int) -> dict:
     import django
 
     django.setup()
     from decimal import Decimal
 
     from django.core.management import call_command
+    from django.utils import timezone
     from knox.models import AuthToken
 
     from accounts.idnumbers import check_digit
-    from accounts.models import Pensioner, Region, RelativeLink, User
+    from accounts.models import Pensioner, Region, RelativeLink, User, VillageAssignment
     from accounts.roles import Role
     from accounts.services import user_add_role
     from facecheck import services as face_services
@@ -133,7 +151,7 @@ def seed(*, status_people: int, relatives: int, faces: int, logins: int) -> dict
         assert user is not None
         return AuthToken.objects.create(user=user)[1]
 
-    fixture: dict = {"status_tokens": [], "relatives": [], "faces": [], "login_phones": []}
+    fixture: dict = {"status_tokens": [], "relatives": [], "faces": [], "login_phones": [], "villages": []}
     for _ in range(status_people):
         fixture["status_tokens"].append(token(person(with_user=True).user))
     for index in range(relatives):
@@ -158,6 +176,18 @@ def seed(*, status_people: int, relatives: int, faces: int, logins: int) -> dict
         fixture["faces"].append([token(pensioner.user), pensioner.pk])
     for _ in range(logins):
         fixture["login_phones"].append(person(with_user=False).phone)
+    # Monthly village reports: one assistant per village, each village reported once for last month.
+    township = village.parent
+    for index in range(villages):
+        own = Region.objects.create(
+            code=f"360102001{index + 2:03d}", name=f"基准村{index}", level=Region.Level.VILLAGE, parent=township
+        )
+        assistant = User.objects.create_user(username=f"bench-assistant-{index}")
+        user_add_role(user=assistant, role=Role.VILLAGE_ASSISTANT)
+        VillageAssignment.objects.create(user=assistant, village=own)
+        fixture["villages"].append([token(assistant), own.pk])
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    fixture["report_period"] = f"{last_month:%Y-%m}"
     benefits_backfill(kind="enterprise", monthly_amount=Decimal("3000.00"), start_date=datetime.date(2010, 1, 1))
     fixture["selfie_dir"] = str(WORK / "selfies")
     return fixture
@@ -193,6 +223,50 @@ class Probe(threading.Thread):
         return (max(failed) - since if failed else 0.0), len(failed)
 
 
+class QueueWatch(threading.Thread):
+    """Every 5 s, the check of ``manage.py sms_queue_check``: is an urgent SMS (login code, notice, reply)
+    due for more than ``stall`` seconds and still pending? That means the task cluster stopped taking
+    tasks (django-q2 issue 23: a worker killed while it held the task queue's read lock leaves every
+    other worker waiting for that lock forever). With
+    ``restart`` the cluster is then killed and started again, as a process supervisor with a liveness check
+    would; each stall and restart is recorded."""
+
+    def __init__(self, *, stall: float, restart: Callable[[], None] | None) -> None:
+        super().__init__(daemon=True)
+        self.stall = stall
+        self.restart = restart
+        self.events: list[tuple[str, float]] = []
+        self.stop = threading.Event()
+
+    def oldest_due(self) -> float | None:
+        from django.db import close_old_connections, connection
+
+        from notifications.selectors import sms_oldest_due_seconds  # what `manage.py sms_queue_check` asks
+
+        close_old_connections()
+        try:
+            return sms_oldest_due_seconds()
+        except Exception:  # the database may be restarting: ask again next time
+            connection.close()
+            return None
+
+    def run(self) -> None:
+        while not self.stop.wait(5):
+            age = self.oldest_due()
+            if age is None or age < self.stall:
+                continue
+            self.events.append(("stalled", time.time() - age))
+            log(f"task cluster stalled: an urgent SMS has been due for {age:.0f} s")
+            if self.restart is None:
+                return
+            self.restart()
+            self.events.append(("restarted", time.time()))
+            log("task cluster killed and started again")
+            # Tasks the dead cluster had taken from Redis are gone with it; the rows stay pending and the
+            # drain (every minute) sends them. Give the new cluster time to start and drain once.
+            self.stop.wait(self.stall + 75)
+
+
 def qcluster_worker_pids() -> list[int]:
     from django_q.status import Stat
 
@@ -200,6 +274,15 @@ def qcluster_worker_pids() -> list[int]:
     for stat in Stat.get_all():
         pids.extend(stat.workers or [])
     return pids
+
+
+def restart_cluster(name: str) -> float:
+    """A real server restart (stop: connections refused; start again). Returns how long the command took."""
+    if name == "main":
+        raise SystemExit("refusing to restart the shared server 15/main")
+    started = time.time()
+    subprocess.run(["pg_ctlcluster", PG_VERSION, name, "restart"], check=True)
+    return time.time() - started
 
 
 def terminate_database_connections() -> int:
@@ -217,7 +300,7 @@ def verify(*, receipts_file: Path, sms_file: Path) -> dict:
     from django.db import close_old_connections
     from django.db.models import Count
 
-    from casework.models import DeathReport
+    from casework.models import DeathReport, MonthlyReport
     from notifications.models import SmsOutbox
     from selfservice.models import Certification
 
@@ -231,6 +314,14 @@ def verify(*, receipts_file: Path, sms_file: Path) -> dict:
         )
     }
     lost_reports = [rid for rid, pk in reports.items() if stored.get(rid) != pk]
+    monthly = {r["rid"]: r["id"] for r in receipts if r["kind"] == "monthly_report"}
+    stored_monthly = {
+        str(rid): pk
+        for rid, pk in MonthlyReport.objects.filter(client_request_id__in=list(monthly)).values_list(
+            "client_request_id", "pk"
+        )
+    }
+    lost_monthly = [rid for rid, pk in monthly.items() if stored_monthly.get(rid) != pk]
     certifications = {r["id"] for r in receipts if r["kind"] == "certification"}
     found = set(Certification.objects.filter(pk__in=certifications).values_list("pk", flat=True))
     sent_reasons: collections.Counter[str] = collections.Counter()
@@ -248,6 +339,9 @@ def verify(*, receipts_file: Path, sms_file: Path) -> dict:
         "death_report_receipts": len(reports),
         "death_reports_lost": len(lost_reports),
         "death_report_rows": DeathReport.objects.count(),
+        "monthly_report_receipts": len(monthly),
+        "monthly_reports_lost": len(lost_monthly),
+        "monthly_report_rows": MonthlyReport.objects.count(),
         "certification_receipts": len(certifications),
         "certifications_lost": len(certifications - found),
         "sms_sent_lines": sum(sent_reasons.values()),
@@ -279,8 +373,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=600)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
-    parser.add_argument("--pg-restart", action="store_true", help="restart the PostgreSQL server (cuts everyone)")
+    parser.add_argument(
+        "--pg-cluster", default="", help="a private PostgreSQL 15 cluster to run on and restart (never 'main')"
+    )
+    parser.add_argument("--stall-seconds", type=float, default=60, help="an urgent SMS pending this long = stalled")
+    parser.add_argument(
+        "--supervise", action="store_true", help="restart a stalled task cluster (as systemd with a liveness check)"
+    )
     args = parser.parse_args()
+    global PG_BASE
+    if args.pg_cluster:
+        if args.pg_cluster == "main":
+            raise SystemExit("refusing to restart the shared server 15/main")
+        PG_BASE = f"postgres://postgres@127.0.0.1:{cluster_port(args.pg_cluster)}"
 
     os.chdir(ROOT)
     shutil.rmtree(WORK, ignore_errors=True)
@@ -293,6 +398,9 @@ def main() -> None:
         "DEBUG": "False",
         "SECURE_SSL_REDIRECT": "False",  # plain HTTP on loopback, no proxy in front
         "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        # fresh keys for the run's throw-away database (production reads them from the environment too)
+        "FIELD_ENCRYPTION_KEYS": base64.b64encode(os.urandom(32)).decode(),
+        "FIELD_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
         "SMS_BACKEND": "file",
         "SMS_FILE_PATH": str(sms_file),
         "SMS_QUIET_HOURS_START": "",  # the run may fall in the night in China; send everything now
@@ -316,7 +424,7 @@ def main() -> None:
     expected = int(rate * args.seconds * 0.05 * 1.3) + 20
     started = time.time()
     selfies(expected)
-    fixture = seed(status_people=300, relatives=expected, faces=expected, logins=expected)
+    fixture = seed(status_people=300, relatives=expected, faces=expected, logins=expected, villages=expected)
     (WORK / "fixture.json").write_text(json.dumps(fixture))
     log(f"seeded in {time.time() - started:.0f} s ({expected} each of relatives, faces, login phones)")
 
@@ -327,12 +435,30 @@ def main() -> None:
          "--timeout", "60", "--log-level", "warning"],
         env=env, stdout=gunicorn_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    qcluster = subprocess.Popen(
-        [str(ROOT / ".venv/bin/python"), "manage.py", "qcluster"],
-        env=env,
-        stdout=qcluster_log,
-        stderr=subprocess.STDOUT,
-    )
+
+    def start_qcluster() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [str(ROOT / ".venv/bin/python"), "manage.py", "qcluster"],
+            env=env,
+            stdout=qcluster_log,
+            stderr=subprocess.STDOUT,
+        )
+
+    qcluster = start_qcluster()
+    clusters = [qcluster]
+
+    def restart_qcluster() -> None:
+        import psutil
+
+        current = clusters[-1]
+        tree = [current.pid, *(child.pid for child in psutil.Process(current.pid).children(recursive=True))]
+        for pid in tree:  # a stalled cluster may not stop on SIGTERM
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        current.wait(timeout=30)
+        clusters.append(start_qcluster())
+
+    watch = QueueWatch(stall=args.stall_seconds, restart=restart_qcluster if args.supervise else None)
     locust = None
     probe = Probe(fixture["status_tokens"][0])
     faults: list[tuple[str, float, str]] = []
@@ -348,6 +474,7 @@ def main() -> None:
         time.sleep(10)
         log("gunicorn and qcluster up; starting locust")
         probe.start()
+        watch.start()
         prefix = WORK / "locust"
         locust = subprocess.Popen(
             [str(ROOT / ".venv/bin/locust"), "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
@@ -377,10 +504,12 @@ def main() -> None:
         else:
             log("no qcluster worker pid found in the cluster stats")
         at(0.65)
-        if args.pg_restart:
+        if args.pg_cluster:
             fault_at = time.time()
-            subprocess.run(["pg_ctlcluster", "15", "main", "restart"], check=True)
-            faults.append(("PostgreSQL restarted", fault_at, "pg_ctlcluster 15 main restart"))
+            took = restart_cluster(args.pg_cluster)
+            detail = f"pg_ctlcluster {PG_VERSION} {args.pg_cluster} restart, took {took:.1f} s"
+            faults.append(("PostgreSQL server restarted", fault_at, detail))
+            log(detail)
         else:
             fault_at = time.time()
             cut = terminate_database_connections()
@@ -407,11 +536,12 @@ def main() -> None:
         result["outbox_settled_seconds_after_load"] = round(drained_after)
     finally:
         probe.stop.set()
+        watch.stop.set()
         if locust and locust.poll() is None:
             locust.terminate()
-        for process in (gunicorn, qcluster):
+        for process in (gunicorn, clusters[-1]):
             process.send_signal(signal.SIGTERM)
-        for process in (gunicorn, qcluster):
+        for process in (gunicorn, clusters[-1]):
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -432,10 +562,17 @@ def main() -> None:
     for name, when, detail in faults:
         seconds, failed = probe.recovery(when)
         print(f"  {name} ({detail}) at +{when - t0:.0f} s: {failed} failed probes, recovered in {seconds:.1f} s")
+    print(f"\ntask cluster watch (an urgent SMS due and pending for more than {args.stall_seconds:.0f} s):")
+    for event, when in watch.events:
+        print(f"  {event} at +{when - t0:.0f} s")
+    if not watch.events:
+        print("  never stalled")
     print("\ndatabase check:")
     for key, value in result.items():
         print(f"  {key}: {value}")
-    (WORK / "result.json").write_text(json.dumps({"result": result, "faults": faults}, default=str, indent=1))
+    (WORK / "result.json").write_text(
+        json.dumps({"result": result, "faults": faults, "watch": watch.events}, default=str, indent=1)
+    )
 
 
 if __name__ == "__main__":

@@ -89,6 +89,8 @@ def step_seed(count: int) -> dict[str, object]:
         pensioner_private_values,
         user_phone_values,
     )
+    from backend.crypto import encrypt_text
+    from backend.lookups import phone_index
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -135,7 +137,8 @@ def step_seed(count: int) -> dict[str, object]:
             delivered = rng.random() < 0.8
             outbox.append(
                 (
-                    f"+86138{pk:08d}",
+                    encrypt_text(f"+86138{pk:08d}", context="notifications.smsoutbox.recipient"),
+                    phone_index(f"+86138{pk:08d}"),
                     "notice",
                     "suspended",
                     "…",
@@ -240,8 +243,8 @@ def step_seed(count: int) -> dict[str, object]:
         _copy(
             cursor,
             "notifications_smsoutbox",
-            "recipient, kind, template, text, reason, pensioner_id_ref, cycle_due, status, send_after, attempts, "
-            "claim_token, provider_message_id, error_code, error_message, created_at",
+            "recipient, recipient_bidx, kind, template, text, reason, pensioner_id_ref, cycle_due, status, "
+            "send_after, attempts, claim_token, provider_message_id, error_code, error_message, created_at",
             outbox,
         )
         for table in ("accounts_region", "accounts_user", "accounts_pensioner"):

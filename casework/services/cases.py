@@ -24,7 +24,7 @@ from casework.models import (
 from casework.rules import (
     case_step_guard,
 )
-from casework.services.evidence import evidence_resolve
+from casework.services.evidence import evidence_lock, evidence_resolve
 
 
 @transaction.atomic
@@ -83,6 +83,7 @@ def case_note_add(
     if not text.strip():
         raise ApplicationError(fields={"text": [_("This field may not be blank.")]}, code="invalid")
     evidence = evidence_resolve(actor=actor, evidence_ids=evidence_ids)
+    evidence_lock(evidence)
     note = CaseNote.objects.create(case=case, author=actor, text=text.strip()[:2000])
     case.evidence.add(*evidence)
     audit_record(

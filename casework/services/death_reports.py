@@ -30,7 +30,7 @@ from casework.rules import (
 )
 from casework.selectors import death_overpayment_figures
 from casework.services.cases import case_open
-from casework.services.evidence import evidence_resolve
+from casework.services.evidence import evidence_lock, evidence_resolve
 from casework.services.notify import _sms
 from selfservice.benefits import benefit_ended_guard, benefits_hold, benefits_terminate
 
@@ -95,6 +95,7 @@ def death_report_submit(
     source = sources[capacity]
     try:
         with transaction.atomic():
+            evidence_lock(evidence)
             case = case_open(
                 pensioner=pensioner,
                 category=Case.Category.SUSPECTED_DEATH,

@@ -212,6 +212,23 @@ def evidence_upload(
     return evidence
 
 
+def evidence_lock(evidence: Sequence[EvidenceFile], *, field: str = "evidence_ids") -> None:
+    """Lock the uploads about to be attached, inside the attaching transaction, and check they still exist.
+
+    The orphan purge (``casework.retention.evidence_orphans_purge``) deletes only rows it can lock without
+    waiting and that are still unattached once locked. With this lock held until the attachment commits,
+    either the purge skips the upload (it is attached by the time anyone can lock it again) or the purge
+    locked it first, this waits, finds it gone and asks for a new upload: never a link to a deleted file.
+    """
+    ids = sorted({e.pk for e in evidence})
+    if not ids:
+        return
+    locked = EvidenceFile.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    if len(list(locked.values_list("pk", flat=True))) != len(ids):
+        message = _("Some attached files were not found. Please upload them again.")
+        raise ApplicationError(message, code="evidence_not_found", fields={field: [message]})
+
+
 def evidence_resolve(*, actor: User, evidence_ids: Sequence[int], field: str = "evidence_ids") -> list[EvidenceFile]:
     """The actor's own uploads; anything else is reported as not found (never someone else's file)."""
     ids = list(dict.fromkeys(evidence_ids or ()))

@@ -31,7 +31,7 @@ from casework.rules import (
     monthly_report_due_on,
 )
 from casework.services.cases import case_open
-from casework.services.evidence import evidence_resolve
+from casework.services.evidence import evidence_lock, evidence_resolve
 from selfservice.benefits import benefit_has_ended, benefits_hold
 
 EVENT_CATEGORY: dict[str, str] = {
@@ -140,6 +140,7 @@ def _report_items_create(
     previous: MonthlyReport | None,
     request: HttpRequest | None,
 ) -> None:
+    evidence_lock([e for _data, _pensioner, evidence in resolved for e in evidence])
     previous_cases = {}
     if previous is not None:
         previous_cases = {(i.pensioner_id, i.event): i.case for i in previous.items.select_related("case")}

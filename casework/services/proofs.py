@@ -24,7 +24,7 @@ from casework import hooks
 from casework.models import Case, EvidenceFile, ProofOfLife, VisitTask
 from casework.rules import _ensure_duties_separated, _validate_event_date
 from casework.services.cases import case_open
-from casework.services.evidence import evidence_resolve
+from casework.services.evidence import evidence_lock, evidence_resolve
 from casework.services.notify import _person_sms
 from selfservice.benefits import benefit_ended_guard
 from selfservice.services import certification_record
@@ -190,6 +190,7 @@ def _proof_store(
     request: HttpRequest | None,
 ) -> ProofOfLife:
     kind = fields["kind"]
+    evidence_lock([fields["evidence"]], field="evidence_id")
     proof = ProofOfLife.objects.create(pensioner=pensioner, recorded_by=actor, **fields)
     summary = (
         _("Life certificate from %(consulate)s issued on %(date)s")

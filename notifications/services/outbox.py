@@ -37,6 +37,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from backend.lookups import phone_index
 from notifications import registry, selectors
 from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
 from notifications.sms import (
@@ -284,8 +285,8 @@ def _still_applies(rows: list[SmsOutbox], now: datetime.datetime) -> dict[int, t
     opted_out = (
         set(
             SmsRecipientPreference.objects.filter(
-                phone__in={row.recipient for row in optional}, opted_out_at__isnull=False
-            ).values_list("phone", flat=True)
+                phone_bidx__in={row.recipient_bidx for row in optional}, opted_out_at__isnull=False
+            ).values_list("phone_bidx", flat=True)
         )
         if optional
         else set()
@@ -302,7 +303,7 @@ def _still_applies(rows: list[SmsOutbox], now: datetime.datetime) -> dict[int, t
     for row in rows:
         if row.expires_at is not None and row.expires_at <= now:
             verdicts[row.pk] = (Status.CANCELLED, "expired")
-        elif row.kind == SmsKind.REMINDER and row.recipient in opted_out:
+        elif row.kind == SmsKind.REMINDER and row.recipient_bidx in opted_out:
             verdicts[row.pk] = (Status.OPTED_OUT, "recipient_opted_out")
         elif row.pk in stale:
             verdicts[row.pk] = (Status.CANCELLED, "no_longer_applies")
@@ -523,15 +524,15 @@ def sms_status_update(
 def sms_recipient_opt_out(*, phone: str, source: str) -> SmsRecipientPreference:
     """Stop optional SMS (reminders) to this number. Legally required notices still go."""
     SmsRecipientPreference.objects.bulk_create([SmsRecipientPreference(phone=phone)], ignore_conflicts=True)
-    SmsRecipientPreference.objects.filter(phone=phone, opted_out_at__isnull=True).update(
+    SmsRecipientPreference.objects.filter(phone_bidx=phone_index(phone), opted_out_at__isnull=True).update(
         opted_out_at=timezone.now(), source=source, updated_at=timezone.now()
     )
-    return SmsRecipientPreference.objects.get(phone=phone)
+    return SmsRecipientPreference.objects.get(phone_bidx=phone_index(phone))
 
 
 def sms_recipient_opt_in(*, phone: str, source: str) -> SmsRecipientPreference:
     SmsRecipientPreference.objects.bulk_create([SmsRecipientPreference(phone=phone)], ignore_conflicts=True)
-    SmsRecipientPreference.objects.filter(phone=phone).update(
+    SmsRecipientPreference.objects.filter(phone_bidx=phone_index(phone)).update(
         opted_out_at=None, source=source, updated_at=timezone.now()
     )
-    return SmsRecipientPreference.objects.get(phone=phone)
+    return SmsRecipientPreference.objects.get(phone_bidx=phone_index(phone))

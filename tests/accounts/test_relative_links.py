@@ -8,6 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import AuditEvent, RelativeLink
 from accounts.roles import Role
+from backend.lookups import phone_index
 from notifications.models import SmsOutbox
 from notifications.services import sms_inbound_receive
 from tests.conftest import client_for
@@ -28,7 +29,9 @@ def ask(client, pensioner, **overrides):  # type: ignore[no-untyped-def]
 
 
 def asks_to(pensioner) -> list[SmsOutbox]:  # type: ignore[no-untyped-def]
-    return list(SmsOutbox.objects.filter(reason__startswith="relative_link_ask:", recipient=pensioner.phone))
+    return list(
+        SmsOutbox.objects.filter(reason__startswith="relative_link_ask:", recipient_bidx=phone_index(pensioner.phone))
+    )
 
 
 def reply(phone: str, text: str, sid: str = "SMin1"):  # type: ignore[no-untyped-def]
@@ -148,8 +151,12 @@ def test_replying_y_from_the_pensioners_phone_approves():
     link.refresh_from_db()
     assert (link.status, link.approved_via) == ("approved", "pensioner_sms")
     assert client.get("/api/v1/relatives/links").json()[0]["status"] == "approved"
-    assert SmsOutbox.objects.filter(reason=f"relative_link_answer:{link.pk}", recipient=user.phone).exists()
-    assert SmsOutbox.objects.filter(reason=f"relative_link_reply_ack:{link.pk}", recipient=pensioner.phone).exists()
+    assert SmsOutbox.objects.filter(
+        reason=f"relative_link_answer:{link.pk}", recipient_bidx=phone_index(user.phone)
+    ).exists()
+    assert SmsOutbox.objects.filter(
+        reason=f"relative_link_reply_ack:{link.pk}", recipient_bidx=phone_index(pensioner.phone)
+    ).exists()
 
 
 def test_a_bare_y_answers_the_only_pending_request():

@@ -67,3 +67,18 @@ def test_the_openapi_schema_and_docs_are_served(api_client):
 def test_an_unknown_api_url_is_json_even_in_debug_mode(api_client, settings):
     settings.DEBUG = True
     assert_error_shape(api_client.get("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_a_database_that_is_restarting_is_a_503_with_retry_after_not_a_500():
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    from tests.factories import PensionerFactory, pensioner_user
+
+    user = pensioner_user(PensionerFactory())
+    down = OperationalError("FATAL:  the database system is shutting down")
+    with mock.patch("selfservice.apis.certification_status", side_effect=down):
+        response = client_for(user).get("/api/v1/certification/status")
+    assert_error_shape(response, 503, "service_unavailable")
+    assert response["Retry-After"] == "5"

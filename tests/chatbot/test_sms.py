@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Pensioner
+from backend.lookups import phone_index
 from casework.models import DeathReport
 from chatbot.models import CallbackRequest, Conversation, Message
 from chatbot.services import chatbot_sms_receive
@@ -64,7 +65,7 @@ def test_relative_texting_from_their_account_phone_may_ask_about_a_linked_parent
 
 def test_reply_is_a_reply_kind_sms_with_a_dedupe_reason(family) -> None:
     chatbot_sms_receive(phone=family.mother.phone, text="你好")
-    row = SmsOutbox.objects.get(recipient=family.mother.phone)
+    row = SmsOutbox.objects.get(recipient_bidx=phone_index(family.mother.phone))
     outbound = Message.objects.get(direction="out")
     assert row.kind == "reply"
     assert row.reason == f"chatbot-reply:{outbound.pk}"

@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 import time_machine
 
+from backend.lookups import phone_index
 from notifications.models import SmsOutbox, SmsRecipientPreference
 from notifications.services import (
     RatePacer,
@@ -134,7 +135,7 @@ def test_provider_21610_marks_the_row_and_the_number_opted_out(sms_outbox):
         row = notice()
     row.refresh_from_db()
     assert (row.status, row.error_code) == ("opted_out", "21610")
-    assert SmsRecipientPreference.objects.get(phone=row.recipient).source == "provider_error"
+    assert SmsRecipientPreference.objects.get(phone_bidx=phone_index(row.recipient)).source == "provider_error"
 
 
 # --- retries and permanent errors --------------------------------------------------------------

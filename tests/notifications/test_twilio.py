@@ -14,6 +14,7 @@ import time_machine
 from twilio.http.http_client import TwilioHttpClient
 from werkzeug import Response
 
+from backend.lookups import phone_index
 from notifications.models import SmsOutbox, SmsRecipientPreference
 from notifications.services import sms_outbox_send, sms_outbox_sweep
 from notifications.sms import TwilioBackend
@@ -114,7 +115,7 @@ def test_21610_from_twilio_opts_the_number_out(twilio):
         assert sms_outbox_send(outbox_id=row.pk) == "opted_out"
     row.refresh_from_db()
     assert (row.status, row.error_code) == ("opted_out", "21610")
-    assert SmsRecipientPreference.objects.get(phone=row.recipient).opted_out_at is not None
+    assert SmsRecipientPreference.objects.get(phone_bidx=phone_index(row.recipient)).opted_out_at is not None
 
 
 def test_21211_from_twilio_is_a_permanent_failure(twilio):

@@ -11,6 +11,7 @@ import time_machine
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from backend.lookups import phone_index
 from notifications import registry
 from notifications.models import SmsInbound, SmsOutbox, SmsRecipientPreference
 from notifications.services import sms_recipient_opt_out, sms_send
@@ -150,7 +151,7 @@ def test_a_failed_report_with_21610_opts_the_number_out():
     report("SM1", "failed", error="21610")
     row.refresh_from_db()
     assert row.status == "opted_out"
-    assert SmsRecipientPreference.objects.get(phone=PHONE).opted_out_at is not None
+    assert SmsRecipientPreference.objects.get(phone_bidx=phone_index(PHONE)).opted_out_at is not None
 
 
 # --- inbound -----------------------------------------------------------------------------------
@@ -166,7 +167,7 @@ def test_an_opt_out_keyword_stops_reminders_and_is_acknowledged(body, sms_outbox
     response = inbound(body)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/xml")
-    assert SmsRecipientPreference.objects.get(phone=PHONE).opted_out_at is not None
+    assert SmsRecipientPreference.objects.get(phone_bidx=phone_index(PHONE)).opted_out_at is not None
     assert [message.kind for message in sms_outbox] == [SmsKind.REPLY]
     assert "退订" in sms_outbox[0].text
 
@@ -190,12 +191,12 @@ def test_a_sentence_containing_stop_is_not_an_opt_out(monkeypatch):
 def test_dy_opts_back_in():
     sms_recipient_opt_out(phone=PHONE, source="keyword")
     inbound("DY")
-    assert SmsRecipientPreference.objects.get(phone=PHONE).opted_out_at is None
+    assert SmsRecipientPreference.objects.get(phone_bidx=phone_index(PHONE)).opted_out_at is None
 
 
 def test_twilio_advanced_opt_out_type_is_honoured_without_a_second_reply(sms_outbox):
     inbound("停止", OptOutType="STOP")
-    assert SmsRecipientPreference.objects.get(phone=PHONE).source == "opt_out_type"
+    assert SmsRecipientPreference.objects.get(phone_bidx=phone_index(PHONE)).source == "opt_out_type"
     assert sms_outbox == []
 
 
