@@ -426,7 +426,7 @@ FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default
 FACECHECK_ANN_MIN_TEMPLATES = env.int("FACECHECK_ANN_MIN_TEMPLATES", default=1_000_000)
 FACECHECK_ANN: dict[str, float] = {
     "nlist": env.int("FACECHECK_ANN_NLIST", default=0),
-    "nprobe": env.int("FACECHECK_ANN_NPROBE", default=256),
+    "nprobe": env.int("FACECHECK_ANN_NPROBE", default=0),  # 0: nlist / 16
     "spill": env.int("FACECHECK_ANN_SPILL", default=2),
     "candidate_margin": env.float("FACECHECK_ANN_CANDIDATE_MARGIN", default=0.05),
     "train_rounds": env.int("FACECHECK_ANN_TRAIN_ROUNDS", default=4),

@@ -167,3 +167,20 @@ def test_ann_index_uses_fewer_cells_for_a_small_training_sample():
     index = AnnIndex(128, nlist=1024)
     index.train(_unit(np.random.default_rng(9), 3000))
     assert index.nlist == 100  # ~30 templates per cell
+
+
+def test_served_ann_index_takes_its_settings(settings):  # type: ignore[no-untyped-def]
+    from facecheck.dedup import new_ann_index
+
+    settings.FACECHECK_ANN = {"nlist": 0, "nprobe": 7, "spill": 1}
+    index = new_ann_index(128, expected=10_000_000)
+    assert (index.nlist, index.nprobe, index.spill) == (16_384, 7, 1)
+
+
+def test_ann_index_visits_a_sixteenth_of_the_cells_by_default():
+    from facecheck.engine.index import AnnIndex
+
+    index = AnnIndex(128, nlist=64)
+    index.add(range(1, 3001), range(1, 3001), _unit(np.random.default_rng(10), 3000))
+    index.search(_unit(np.random.default_rng(11), 1)[0], k=1)
+    assert index.nlist == 64 and index._index.nprobe == 4
