@@ -4,16 +4,16 @@
         [--nlist 0] [--spill 2] [--data real|random]
 
 Gallery: ``--n`` synthetic 128-d templates, drawn chunk by chunk from fixed seeds (the float32 matrix
-is never held whole). ``--data real`` (default): a Gaussian with the mean and covariance of the real
-East-Asian dev embeddings, normalised (bench/face_dedup/synth.py; needs var/facecache/eastasia.npz from
-bench/face_verify/cache.py); ``--data random``: random unit vectors (the pessimistic case).
+is never held whole). ``--data real`` (default): a two-covariance model (person, photo) fitted to the
+real East-Asian dev embeddings (bench/face_dedup/synth.py; needs var/facecache/eastasia.npz from
+bench/face_verify/cache.py --set eastasia); ``--data random``: random unit vectors (the pessimistic case).
 
 Queries (none of them is in the gallery), each a new enrolment under another identity:
-- "duplicate": a same-person copy of a stored template whose cosine to it is drawn from the real
-  East-Asian same-person cosines *at or above the duplicate threshold* (the case the target is about);
-- "same-person, any": the same, with the cosine drawn from *all* real same-person pairs (most of them
-  are below the threshold, where even exact search reports nothing);
-- "stranger": a fresh draw (no duplicate in the gallery).
+- "duplicate": another photo of the person of a stored template, at >= the threshold to it (the case
+  the target is about);
+- "same-any": other such photos not picked as duplicates (almost all below the threshold, where even
+  exact search reports nothing);
+- "stranger": a new person (no duplicate in the gallery).
 Exact top-1: blocked matrix products over the same gallery. Recall figures:
 - TARGET: queries whose exact top-1 scores >= threshold: the approximate top-1 is that template;
 - all queries: the approximate top-1 equals the exact top-1, whatever its score (for transparency;
