@@ -419,6 +419,9 @@ FACECHECK_FACE_PHASH_MAX_DISTANCE = env.int("FACECHECK_FACE_PHASH_MAX_DISTANCE",
 FACECHECK_RETRY_WINDOW_SECONDS = env.int("FACECHECK_RETRY_WINDOW_SECONDS", default=600)  # same upload = same answer
 FACECHECK_AGEING_MAX_TEMPLATES = env.int("FACECHECK_AGEING_MAX_TEMPLATES", default=3)
 FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default="15 2 * * *")
+# Above FACECHECK_ANN_MIN_TEMPLATES the nightly scan queries the index with the templates created in the
+# last N hours only (0: all; at 10 M all would take ~2 days, docs/benchmarks.md).
+FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS = env.int("FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS", default=48)
 # 1:N: exact search below this many active templates, the approximate index (faiss IVF with an HNSW
 # cell search, 8-bit codes, each template in its 2 nearest cells) from it on (0: always exact); every
 # candidate is confirmed on the stored embedding. FACECHECK_ANN: AnnIndex's settings, measured in
