@@ -419,10 +419,21 @@ FACECHECK_FACE_PHASH_MAX_DISTANCE = env.int("FACECHECK_FACE_PHASH_MAX_DISTANCE",
 FACECHECK_RETRY_WINDOW_SECONDS = env.int("FACECHECK_RETRY_WINDOW_SECONDS", default=600)  # same upload = same answer
 FACECHECK_AGEING_MAX_TEMPLATES = env.int("FACECHECK_AGEING_MAX_TEMPLATES", default=3)
 FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default="15 2 * * *")
-# 1:N: exact search below this many active templates, the approximate index (faiss IVF-SQ8) from it on
-# (0: always exact). FACECHECK_ANN: AnnIndex's nlist / nprobe / candidate_margin (docs/benchmarks.md).
+# Above FACECHECK_ANN_MIN_TEMPLATES the nightly scan queries the index with the templates created in the
+# last N hours only (0: all; at 10 M all would take ~2 days, docs/benchmarks.md).
+FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS = env.int("FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS", default=48)
+# 1:N: exact search below this many active templates, the approximate index (faiss IVF with an HNSW
+# cell search, 8-bit codes, each template in its 2 nearest cells) from it on (0: always exact); every
+# candidate is confirmed on the stored embedding. FACECHECK_ANN: AnnIndex's settings, measured in
+# docs/benchmarks.md ("1:N at provincial scale"): nlist 0 = ~1 cell per 150 templates.
 FACECHECK_ANN_MIN_TEMPLATES = env.int("FACECHECK_ANN_MIN_TEMPLATES", default=1_000_000)
-FACECHECK_ANN: dict[str, float] = {}
+FACECHECK_ANN: dict[str, float] = {
+    "nlist": env.int("FACECHECK_ANN_NLIST", default=0),
+    "nprobe": env.int("FACECHECK_ANN_NPROBE", default=0),  # 0: nlist / 16
+    "spill": env.int("FACECHECK_ANN_SPILL", default=2),
+    "candidate_margin": env.float("FACECHECK_ANN_CANDIDATE_MARGIN", default=0.05),
+    "train_rounds": env.int("FACECHECK_ANN_TRAIN_ROUNDS", default=4),
+}
 # Selfies (face attempt photos) are deleted after this many days unless their review case is open
 # or the photo became an ageing template (PIPL: keep no longer than needed). Daily at RETENTION_CRON.
 FACECHECK_SELFIE_RETENTION_DAYS = env.int("FACECHECK_SELFIE_RETENTION_DAYS", default=90)

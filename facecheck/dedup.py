@@ -27,15 +27,22 @@ def ann_wanted(templates: int) -> bool:
     return bool(minimum) and templates >= minimum
 
 
+def new_ann_index(dim: int, *, expected: int) -> AnnIndex:
+    """An empty approximate index sized for ``expected`` templates, configured by ``FACECHECK_ANN``."""
+    return AnnIndex(dim, expected=expected, **getattr(settings, "FACECHECK_ANN", {}))
+
+
 def _new_index(model_id: str, dim: int) -> EmbeddingIndex | AnnIndex:
-    if ann_wanted(active_templates_for_index(model_id=model_id).count()):
-        return AnnIndex(dim, **getattr(settings, "FACECHECK_ANN", {}))
+    count = active_templates_for_index(model_id=model_id).count()
+    if ann_wanted(count):
+        return new_ann_index(dim, expected=count)
     return EmbeddingIndex(dim)
 
 
 def build_ann_index(*, model_id: str, dim: int) -> tuple[AnnIndex, int]:
-    """A fresh approximate index of every active template (the nightly scan), trained on the first 200,000."""
-    index = AnnIndex(dim, **getattr(settings, "FACECHECK_ANN", {}))
+    """A fresh approximate index of every active template (the nightly scan), its cells trained on the first
+    ``train_size`` (~30 per cell)."""
+    index = new_ann_index(dim, expected=active_templates_for_index(model_id=model_id).count())
     total = 0
     ids: list[int] = []
     owners: list[int] = []
@@ -44,7 +51,7 @@ def build_ann_index(*, model_id: str, dim: int) -> tuple[AnnIndex, int]:
         ids.append(row.pk)
         owners.append(row.pensioner_id)
         vectors.append(np.frombuffer(bytes(row.embedding), dtype=np.float32))
-        if len(ids) >= 200_000:
+        if len(ids) >= (index.train_size if not index.is_trained else 200_000):
             index.add(ids, owners, np.stack(vectors))
             total += len(ids)
             ids, owners, vectors = [], [], []
@@ -75,7 +82,7 @@ def template_index(*, model_id: str, dim: int) -> EmbeddingIndex | AnnIndex:
             batch_ids.append(row.pk)
             batch_owners.append(row.pensioner_id)
             batch_vectors.append(np.frombuffer(bytes(row.embedding), dtype=np.float32))
-            if len(batch_ids) >= (200_000 if isinstance(index, AnnIndex) and not index.is_trained else 50_000):
+            if len(batch_ids) >= (index.train_size if isinstance(index, AnnIndex) and not index.is_trained else 50_000):
                 index.add(batch_ids, batch_owners, np.stack(batch_vectors))
                 last_id = batch_ids[-1]
                 batch_ids, batch_owners, batch_vectors = [], [], []

@@ -9,9 +9,11 @@ reported as a duplicate of themselves.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -146,21 +148,48 @@ class EmbeddingIndex:
 
 
 class AnnIndex:
-    """Approximate 1:N search for provincial scale (faiss IVF, scalar-quantised vectors), same interface.
+    """Approximate 1:N search for provincial scale (faiss), same interface as ``EmbeddingIndex``.
 
     Used above ``FACECHECK_ANN_MIN_TEMPLATES``: at 10 million 128-d templates the exact matrix would be
-    5 GB per process and a query ~0.5 s. Vectors are stored as 8-bit codes (128 bytes per 128-d template)
-    in ``nlist`` k-means cells; a query visits the ``nprobe`` nearest cells. Scores are approximate, so
-    results are *candidates*: ``search`` returns everything within ``candidate_margin`` below the
-    threshold, and the caller confirms each candidate on its stored float32 embedding (the exact path).
-    Owners live in a sorted id array (plus a small dict of recent additions), not a Python dict per row.
+    5 GB per process and a query ~0.5 s. Layout (measured against alternatives in docs/benchmarks.md):
+
+    - ``nlist`` cells (0: about one per 600 templates of the expected size, a power of two), their
+      centres found by a few spherical k-means rounds on a sample, and searched through a small HNSW
+      graph (faiss ``IVF…_HNSW32``): a flat scan over 65,536 centres would cost more than the cells;
+    - each template is stored as 8-bit codes (128 bytes at 128-d) in its ``spill`` nearest cells (2 by
+      default): a near-duplicate that falls just across a cell border is still in a visited cell, which
+      buys more recall than the same memory spent on more probes;
+    - a query visits its ``nprobe`` nearest cells (0: a sixteenth of them; at 10 million templates that
+      found the exact top-1 of 99.25 % of the queries with a true duplicate, docs/benchmarks.md).
+
+    Scores are approximate, so results are *candidates*: ``search`` returns everything within
+    ``candidate_margin`` below the threshold, and the caller confirms each candidate on its stored
+    float32 embedding (the exact path). Owners live in a sorted id array (plus a small dict of recent
+    additions), not a Python dict per row.
     """
 
-    def __init__(self, dim: int, *, nlist: int = 4096, nprobe: int = 64, candidate_margin: float = 0.05) -> None:
+    def __init__(
+        self,
+        dim: int,
+        *,
+        nlist: int = 0,
+        nprobe: int = 0,
+        candidate_margin: float = 0.05,
+        spill: int = 2,
+        train_rounds: int = 4,
+        expected: int = 0,
+        hnsw_m: int = 32,
+    ) -> None:
         self.dim = dim
-        self.nprobe = nprobe
-        self.candidate_margin = candidate_margin
-        self._make(nlist)
+        self.nprobe = int(nprobe)
+        self.candidate_margin = float(candidate_margin)
+        self.spill = max(1, int(spill))
+        self.train_rounds = int(train_rounds)
+        self.hnsw_m = int(hnsw_m)
+        self.expected = int(expected)
+        self.nlist = int(nlist) or auto_nlist(self.expected)
+        self._index: Any = None
+        self._quantizer: Any = None
         self._ids: np.ndarray = np.zeros(0, dtype=np.int64)  # sorted
         self._owners: np.ndarray = np.zeros(0, dtype=np.int64)
         self._recent: dict[int, int] = {}
@@ -169,29 +198,49 @@ class AnnIndex:
 
     @property
     def is_trained(self) -> bool:
-        return bool(self._index.is_trained)
+        return self._index is not None
 
-    def _make(self, nlist: int) -> None:
-        import faiss
-
-        self.nlist = nlist
-        quantizer = faiss.IndexFlatIP(self.dim)
-        self._index = faiss.IndexIVFScalarQuantizer(
-            quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
-        self._index.nprobe = min(self.nprobe, nlist)
-        self._quantizer = quantizer  # kept alive: the IVF index refers to it
+    @property
+    def train_size(self) -> int:
+        """How many templates ``train`` wants: ~30 per cell (k-means needs a sample per centre)."""
+        return 30 * self.nlist
 
     def train(self, sample: np.ndarray) -> None:
-        """k-means cells from a sample of the templates (at least ~40 per cell: fewer cells for a small one)."""
+        """Cell centres from a sample of the templates (fewer cells when the sample is small)."""
+        import faiss
+
         sample = _normalised(sample, self.dim)
         with self._lock:
-            if len(sample) < 39 * self.nlist:
-                self._make(max(1, len(sample) // 39))
-            self._index.train(sample)
+            nlist = max(1, min(self.nlist, len(sample) // 30 or 1))
+            rng = np.random.default_rng(0)
+            centres = sample[rng.choice(len(sample), nlist, replace=False)].copy()
+            for _round in range(self.train_rounds):
+                assigner = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+                assigner.hnsw.efSearch = 32
+                assigner.add(centres)
+                _, cell = assigner.search(sample, 1)
+                cell = cell.ravel()
+                order = np.argsort(cell, kind="stable")
+                counts = np.bincount(cell, minlength=nlist)
+                sums = np.zeros_like(centres)
+                filled = np.flatnonzero(counts)
+                starts = np.concatenate([[0], np.cumsum(counts[filled])[:-1]])
+                sums[filled] = np.add.reduceat(sample[order], starts, axis=0)
+                empty = counts == 0  # an empty cell takes a fresh random template as its centre
+                sums[empty] = sample[rng.choice(len(sample), int(empty.sum()), replace=False)]
+                centres = _normalised(sums, self.dim)  # spherical k-means: the centre's direction
+            quantizer = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            quantizer.add(centres)
+            index = faiss.IndexIVFScalarQuantizer(
+                quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            )
+            index.train(sample)  # the centres are set: this trains the 8-bit ranges only
+            self.nlist = nlist
+            self._index, self._quantizer = index, quantizer  # the IVF index refers to the quantizer
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        """Stored templates (each is in ``spill`` cells)."""
+        return 0 if self._index is None else int(self._index.ntotal) // self.spill
 
     def __contains__(self, template_id: int) -> bool:
         return self._owner(int(template_id)) is not None
@@ -216,16 +265,26 @@ class AnnIndex:
         self._recent = {}
 
     def add(self, template_ids: Iterable[int], owner_ids: Iterable[int], vectors: np.ndarray) -> None:
-        ids = np.asarray(list(template_ids), dtype=np.int64)
+        import faiss
+
+        ids = np.ascontiguousarray(np.asarray(list(template_ids), dtype=np.int64))
         owners = np.asarray(list(owner_ids), dtype=np.int64)
         vectors = _normalised(vectors, self.dim)
         if not (len(ids) == len(owners) == len(vectors)):
             raise ValueError("ids, owners and vectors must have the same length")
+        if len(ids) == 0:
+            return
         with self._lock:
-            if not self._index.is_trained:
+            if self._index is None:
                 self.train(vectors)
             self.remove(int(t) for t in ids if int(t) in self)
-            self._index.add_with_ids(vectors, ids)
+            self._quantizer.hnsw.efSearch = max(32, 8 * self.spill)
+            _, cells = self._quantizer.search(vectors, self.spill)
+            for column in range(self.spill):
+                assigned = np.ascontiguousarray(cells[:, column])
+                if (assigned < 0).any():  # fewer cells than spill (tiny index): reuse the nearest
+                    assigned = np.where(assigned < 0, cells[:, 0], assigned)
+                self._index.add_core(len(ids), faiss.swig_ptr(vectors), faiss.swig_ptr(ids), faiss.swig_ptr(assigned))
             self._removed.difference_update(int(t) for t in ids)
             if len(ids) > 10_000:
                 self._merge_recent()
@@ -242,7 +301,8 @@ class AnnIndex:
         if not ids:
             return
         with self._lock:
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
+            if self._index is not None:
+                self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # every cell the template is in
             for template_id in ids:
                 self._recent.pop(template_id, None)
                 self._removed.add(template_id)
@@ -254,14 +314,22 @@ class AnnIndex:
         queries = _normalised(queries, self.dim)
         excluded = list(exclude_owners) if exclude_owners is not None else [None] * len(queries)
         with self._lock:
-            if self._index.ntotal == 0:
+            if self._index is None or self._index.ntotal == 0:
                 return [[] for _ in range(len(queries))]
-            scores, ids = self._index.search(queries, k + 8)  # room for the owner's own templates
+            nprobe = min(self.nprobe or max(1, self.nlist // 16), self.nlist)
+            self._index.nprobe = nprobe
+            self._quantizer.hnsw.efSearch = max(nprobe, 16)
+            # room for the owner's own templates and for a template met in two visited cells
+            scores, ids = self._index.search(queries, self.spill * (k + 8))
             out: list[list[Match]] = []
             for row_scores, row_ids, owner in zip(scores, ids, excluded, strict=True):
-                matches = []
+                matches: list[Match] = []
+                seen: set[int] = set()
                 for score, template_id in zip(row_scores.tolist(), row_ids.tolist(), strict=True):
-                    if template_id < 0 or (threshold is not None and score < threshold - self.candidate_margin):
+                    if template_id < 0 or template_id in seen:
+                        continue
+                    seen.add(template_id)
+                    if threshold is not None and score < threshold - self.candidate_margin:
                         continue
                     template_owner = self._owner(template_id)
                     if template_owner is None or template_owner == owner:
@@ -276,6 +344,18 @@ class AnnIndex:
         return self.search_many(
             query, k=k, exclude_owners=[exclude_owner] if exclude_owner is not None else None, threshold=threshold
         )[0]
+
+
+def auto_nlist(expected: int) -> int:
+    """About one cell per 600 templates, a power of two between 64 and 65,536 (4,096 if unknown).
+
+    A query's cost is mostly the codes it scans (``nprobe / nlist`` of them); large cells keep the HNSW
+    cell search (``efSearch`` >= ``nprobe``) cheap for the same share (docs/benchmarks.md, 1:N).
+    """
+    if expected <= 0:
+        return 4_096
+    cells = max(64, min(65_536, expected // 600))
+    return 1 << round(math.log2(cells))
 
 
 def _normalised(vectors: np.ndarray, dim: int) -> np.ndarray:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 import numpy as np
 import numpy.typing as npt
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import Case
@@ -73,8 +76,12 @@ def _duplicate_record(new: FaceTemplate, other: FaceTemplate, score: float) -> D
 def face_duplicates_scan() -> int:
     """Scheduled: all active templates of the current model against each other. Returns new findings.
 
-    Up to ``FACECHECK_ANN_MIN_TEMPLATES`` templates: the exact blocked all-pairs product. Above it: every
-    template queries the approximate index (faiss) for candidates, each confirmed on the stored embeddings.
+    Up to ``FACECHECK_ANN_MIN_TEMPLATES`` templates: the exact blocked all-pairs product. Above it: each
+    template created in the last ``FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS`` (0: every template) queries the
+    approximate index (faiss) of all of them for candidates, each confirmed on the stored embeddings. At
+    10 million templates querying every one would take ~2 days (docs/benchmarks.md); the enrollment check
+    already compared each template with the gallery, so the nightly scan catches what it could not see
+    (templates enrolled at the same moment in another process).
     """
     from facecheck.dedup import ann_wanted
     from facecheck.engine.index import EmbeddingIndex
@@ -136,11 +143,17 @@ def _scan_approximate(engine: FaceEngine, threshold: float) -> int:
         batch.clear()
         return found
 
-    for row in selectors.active_templates_for_index(model_id=engine.model_id).iterator(chunk_size=5000):
+    queries = selectors.active_templates_for_index(model_id=engine.model_id)
+    window = int(getattr(settings, "FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS", 0))
+    if window:
+        queries = queries.filter(created_at__gte=timezone.now() - datetime.timedelta(hours=window))
+    for row in queries.iterator(chunk_size=5000):
         batch.append((row.pk, row.pensioner_id, np.frombuffer(bytes(row.embedding), dtype=np.float32)))
         if len(batch) >= 10_000:
             created += flush()
     if batch:
         created += flush()
-    logger.info("duplicate face scan (approximate index): %d templates, %d new findings", total, created)
+    logger.info(
+        "duplicate face scan (approximate index of %d templates, window %d h): %d new findings", total, window, created
+    )
     return created

@@ -326,3 +326,20 @@ def test_approximate_index_finds_the_duplicate_at_enrollment_and_in_the_scan(eng
     assert DuplicateFinding.objects.count() == 1  # found at enrollment, confirmed on the stored embeddings
     DuplicateFinding.objects.all().delete()
     assert tasks.face_duplicates_scan() == 1
+
+
+def test_approximate_scan_queries_only_recent_templates(engine, lfw, settings, monkeypatch):
+    from facecheck import dedup
+
+    monkeypatch.setattr(services.enrollment, "face_duplicates_check", lambda **kwargs: [])
+    settings.FACECHECK_ANN_MIN_TEMPLATES = 1
+    settings.FACECHECK_ANN = {"nlist": 1, "nprobe": 1}
+    settings.FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS = 48
+    dedup.reset()
+    first, second = PensionerFactory(), PensionerFactory()
+    services.face_template_enroll(pensioner=first, image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
+    services.face_template_enroll(pensioner=second, image=_photo("Colin_Powell_0198.jpg"), enrolled_by=None)
+    FaceTemplate.objects.update(created_at=timezone.now() - datetime.timedelta(days=3))
+    assert tasks.face_duplicates_scan() == 0  # both older than the window (left to the enrollment check)
+    settings.FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS = 0
+    assert tasks.face_duplicates_scan() == 1  # the full scan still finds the pair

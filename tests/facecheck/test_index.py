@@ -107,3 +107,80 @@ def test_ann_index_adds_one_template_after_the_bulk_load():
     extra = _unit(rng, 1)
     index.add([5000], [77], extra)
     assert index.search(extra[0], k=1, threshold=0.6)[0].owner_id == 77
+
+
+def test_ann_index_returns_a_template_stored_in_two_cells_once():
+    index, vectors, _rng = _ann(2000, 6)
+    assert len(index) == 2000 and index._index.ntotal == 4000  # each template in its 2 nearest cells
+    index.nprobe = 16
+    best = index.search(vectors[41], k=5)
+    ids = [m.template_id for m in best]
+    assert ids[0] == 42 and len(ids) == len(set(ids)) == 5
+
+
+def test_ann_index_remove_drops_every_copy():
+    index, vectors, _rng = _ann(2000, 7)
+    index.remove([42])
+    assert index._index.ntotal == 3998
+    assert 42 not in [m.template_id for m in index.search(vectors[41], k=5)]
+
+
+def _border_case(spill: int):  # type: ignore[no-untyped-def]
+    """A template just on one side of a cell border, its near-duplicate query just on the other side."""
+    from facecheck.engine.index import AnnIndex
+
+    rng = np.random.default_rng(8)
+    index = AnnIndex(128, nlist=32, nprobe=1, spill=spill)
+    index.train(_unit(rng, 3000))
+    centres = index._quantizer.reconstruct_n(0, index.nlist)
+    c0 = centres[0]
+    c1 = centres[int(np.argsort(-(centres @ c0))[1])]  # the cell next to cell 0
+    template = (c0 + 0.9 * c1) / np.linalg.norm(c0 + 0.9 * c1)
+    query = (0.9 * c0 + c1) / np.linalg.norm(0.9 * c0 + c1)
+    near = np.argsort(-(centres @ np.stack([template, query]).T), axis=0)[:2].T
+    assert (centres[near[0, 0]] == c0).all() and (centres[near[0, 1]] == c1).all()  # template: cells 0, then 1
+    assert (centres[near[1, 0]] == c1).all()  # the query visits cell 1 only (nprobe 1)
+    index.add([1], [1], template[None, :])
+    return index.search(query, k=1, threshold=0.6)
+
+
+def test_ann_index_spill_finds_a_duplicate_across_a_cell_border():
+    assert [m.template_id for m in _border_case(spill=2)] == [1]
+
+
+def test_ann_index_without_spill_misses_it_at_one_probe():
+    # the reason for the spill: the same query with each template in one cell finds nothing
+    assert _border_case(spill=1) == []
+
+
+def test_ann_index_cells_scale_with_the_expected_gallery():
+    from facecheck.engine.index import AnnIndex, auto_nlist
+
+    assert auto_nlist(10_000_000) == 16_384 and auto_nlist(1_000_000) == 2_048 and auto_nlist(0) == 4_096
+    assert AnnIndex(128, expected=2_000_000).nlist == 4_096
+    assert AnnIndex(128, nlist=100, expected=2_000_000).nlist == 100  # an explicit setting wins
+
+
+def test_ann_index_uses_fewer_cells_for_a_small_training_sample():
+    from facecheck.engine.index import AnnIndex
+
+    index = AnnIndex(128, nlist=1024)
+    index.train(_unit(np.random.default_rng(9), 3000))
+    assert index.nlist == 100  # ~30 templates per cell
+
+
+def test_served_ann_index_takes_its_settings(settings):  # type: ignore[no-untyped-def]
+    from facecheck.dedup import new_ann_index
+
+    settings.FACECHECK_ANN = {"nlist": 0, "nprobe": 7, "spill": 1}
+    index = new_ann_index(128, expected=10_000_000)
+    assert (index.nlist, index.nprobe, index.spill) == (16_384, 7, 1)
+
+
+def test_ann_index_visits_a_sixteenth_of_the_cells_by_default():
+    from facecheck.engine.index import AnnIndex
+
+    index = AnnIndex(128, nlist=64)
+    index.add(range(1, 3001), range(1, 3001), _unit(np.random.default_rng(10), 3000))
+    index.search(_unit(np.random.default_rng(11), 1)[0], k=1)
+    assert index.nlist == 64 and index._index.nprobe == 4
