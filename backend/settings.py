@@ -524,8 +524,6 @@ SILENT_INGEST_CHUNK = env.int("SILENT_INGEST_CHUNK", default=2000)
 # PostgreSQL work_mem for the grading statement only (two hash aggregates of ~10^6 groups at 1M people).
 SILENT_GRADE_WORK_MEM = env.str("SILENT_GRADE_WORK_MEM", default="256MB")
 SILENT_CERTIFY_CHUNK = env.int("SILENT_CERTIFY_CHUNK", default=5000)  # people per bulk certification
-# signal / data-quality events acted on per transaction (each in its own savepoint)
-SILENT_EVENT_BATCH = env.int("SILENT_EVENT_BATCH", default=50)
 SILENT_API_MAX_ROWS = env.int("SILENT_API_MAX_ROWS", default=20000)
 SILENT_REJECTS_KEPT = env.int("SILENT_REJECTS_KEPT", default=1000)
 # end silent

@@ -19,7 +19,7 @@ import datetime
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,16 +66,6 @@ class Tally:
     def count(self, outcome: str, source_key: str) -> None:
         self.by_outcome[outcome] += 1
         self.by_source[source_key][outcome] += 1
-
-    def snapshot(self) -> tuple[int, int, int, int, Counter[str], dict[str, Counter[str]]]:
-        """The counts so far, to undo a batch whose transaction rolled back."""
-        by_source = {key: Counter(counter) for key, counter in self.by_source.items()}
-        return self.certified, self.holds, self.suspensions, self.cases, Counter(self.by_outcome), by_source
-
-    def restore(self, saved: tuple[int, int, int, int, Counter[str], dict[str, Counter[str]]]) -> None:
-        self.certified, self.holds, self.suspensions, self.cases, by_outcome, by_source = saved
-        self.by_outcome = by_outcome
-        self.by_source = defaultdict(Counter, by_source)
 
 
 def silent_round(*, today: datetime.date | None = None) -> RoundReport:
@@ -171,49 +161,12 @@ def _act_on_signals(*, today: datetime.date, sources: list[DataSource], tally: T
         .select_related("source")
         .order_by("event_date", "pk")
     )
-    _each_in_batches(
-        list(events.iterator(chunk_size=500)),
-        act=lambda event: _act_on_signal(event=event, tally=tally),
-        failure="silent round: could not act on evidence event %s",
-        tally=tally,
-    )
-
-
-def _each_in_batches(
-    events: list[EvidenceEvent], *, act: Callable[[EvidenceEvent], None], failure: str, tally: Tally
-) -> None:
-    """Act on each event in a savepoint of its own, ``SILENT_EVENT_BATCH`` events per transaction.
-
-    One transaction per event spent most of its 20–35 ms committing (a WAL flush, and the audit
-    chain's lock handed over every time). A failing event still rolls back alone (its savepoint)
-    and is logged; if the batch's commit itself fails (a deferred constraint), the batch is redone
-    one transaction per event, so exactly the failing ones are left out, as before.
-    """
-    size = settings.SILENT_EVENT_BATCH
-    for start in range(0, len(events), size):
-        batch = events[start : start + size]
-        saved = tally.snapshot()
+    for event in events.iterator(chunk_size=500):
         try:
             with transaction.atomic():
-                for event in batch:
-                    _act_guarded(event, act=act, failure=failure)
-        except IntegrityError:
-            logger.warning("silent round: a batch of %s events failed at commit; one by one", len(batch))
-            tally.restore(saved)
-            for event in batch:
-                try:
-                    with transaction.atomic():
-                        _act_guarded(event, act=act, failure=failure)
-                except IntegrityError:
-                    logger.exception(failure, event.pk)
-
-
-def _act_guarded(event: EvidenceEvent, *, act: Callable[[EvidenceEvent], None], failure: str) -> None:
-    try:
-        with transaction.atomic():
-            act(event)
-    except (ApplicationError, IntegrityError):
-        logger.exception(failure, event.pk)
+                _act_on_signal(event=event, tally=tally)
+        except (ApplicationError, IntegrityError):
+            logger.exception("silent round: could not act on evidence event %s", event.pk)
 
 
 def _signal_details(event: EvidenceEvent, kind: str) -> dict[str, Any]:
@@ -310,7 +263,6 @@ def _activity_after_death(*, sources: list[DataSource], tally: Tally) -> None:
         deaths[pensioner_id] = min(day, deaths.get(pensioner_id, day))
     activity_sources = [s for s in sources if s.kind in ACTIVITY_KINDS]
     ids = sorted(deaths)
-    after: list[EvidenceEvent] = []
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         events = (
@@ -318,13 +270,14 @@ def _activity_after_death(*, sources: list[DataSource], tally: Tally) -> None:
             .select_related("source")
             .order_by("pensioner_id", "event_date", "pk")
         )
-        after.extend(event for event in events if event.event_date > deaths[event.pensioner_id])
-    _each_in_batches(
-        after,
-        act=lambda event: _data_quality_case(event=event, death_on=deaths[event.pensioner_id], tally=tally),
-        failure="silent round: could not open a data-quality case for event %s",
-        tally=tally,
-    )
+        for event in events:
+            if event.event_date <= deaths[event.pensioner_id]:
+                continue
+            try:
+                with transaction.atomic():
+                    _data_quality_case(event=event, death_on=deaths[event.pensioner_id], tally=tally)
+            except (ApplicationError, IntegrityError):
+                logger.exception("silent round: could not open a data-quality case for event %s", event.pk)
 
 
 def _data_quality_case(*, event: EvidenceEvent, death_on: datetime.date, tally: Tally) -> None:

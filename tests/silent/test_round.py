@@ -380,7 +380,7 @@ def test_a_face_certification_keeps_the_plain_text(person, django_capture_on_com
     assert SmsOutbox.objects.get(pensioner_id_ref=p.pk).template == "certified"
 
 
-def test_a_signal_that_fails_is_rolled_back_alone_and_the_rest_of_its_batch_is_kept(person, add_event, monkeypatch):
+def test_a_signal_that_fails_is_rolled_back_alone_and_the_other_signals_are_kept(person, add_event, monkeypatch):
     from silent.services import rounds
 
     failing, fine = person(due_in=30), person(due_in=30)
