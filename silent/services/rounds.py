@@ -302,18 +302,20 @@ def _data_quality_case(*, event: EvidenceEvent, death_on: datetime.date, tally: 
 _GRADES_SQL = """
 INSERT INTO silent_survivalgrade
     (pensioner_id, grade, score, weak_sources, strong_seen_on, weak_seen_on, death_signal, graded_on)
-SELECT p.id,
+SELECT n.pensioner_id, n.grade, n.score, n.weak_sources, n.strong_seen_on, n.weak_seen_on, n.death_signal, n.graded_on
+FROM (
+SELECT p.id AS pensioner_id,
        CASE WHEN d.pensioner_id IS NOT NULL THEN 'low'
             WHEN pp.strong_seen IS NOT NULL
               OR (COALESCE(pp.score, 0) >= %(certify)s AND COALESCE(pp.weak_sources, 0) >= %(min_sources)s)
               THEN 'strong'
             WHEN COALESCE(pp.score, 0) >= %(medium)s THEN 'medium'
-            ELSE 'low' END,
-       ROUND(COALESCE(pp.score, 0), 3),
-       COALESCE(pp.weak_sources, 0),
-       pp.strong_seen, pp.weak_seen,
-       d.pensioner_id IS NOT NULL,
-       %(today)s
+            ELSE 'low' END AS grade,
+       ROUND(COALESCE(pp.score, 0), 3) AS score,
+       COALESCE(pp.weak_sources, 0) AS weak_sources,
+       pp.strong_seen AS strong_seen_on, pp.weak_seen AS weak_seen_on,
+       d.pensioner_id IS NOT NULL AS death_signal,
+       %(today)s AS graded_on
 FROM accounts_pensioner p
 LEFT JOIN (
     SELECT pensioner_id,
@@ -346,6 +348,9 @@ LEFT JOIN (
     SELECT id FROM accounts_pensioner WHERE suspension_reason = 'death_report'
 ) d ON d.pensioner_id = p.id
 WHERE p.benefit_status <> 'terminated'
+) n
+LEFT JOIN silent_survivalgrade g ON g.pensioner_id = n.pensioner_id
+WHERE g.pensioner_id IS NULL OR {new_changed}
 ON CONFLICT (pensioner_id) DO UPDATE SET
     grade = excluded.grade, score = excluded.score, weak_sources = excluded.weak_sources,
     strong_seen_on = excluded.strong_seen_on, weak_seen_on = excluded.weak_seen_on,
@@ -375,7 +380,11 @@ def grades_refresh(*, today: datetime.date) -> int:
     (1 + bonus × min(extra events, cap)), with each source's newest event inside its validity."""
     vendor = _VENDOR["postgresql" if connection.vendor == "postgresql" else "sqlite"]
     changed = " OR ".join(f"silent_survivalgrade.{col} {vendor['distinct']} excluded.{col}" for col in _GRADE_COLUMNS)
-    sql = _GRADES_SQL.format(age=vendor["age"], cutoff=vendor["cutoff"], changed=changed)
+    # Unchanged grades are filtered out before the insert (a join with the current grades), not by
+    # the conflict clause: ``ON CONFLICT DO UPDATE … WHERE false`` still looks up and locks every
+    # existing row, i.e. writes to every page of the table each round.
+    new_changed = "(" + " OR ".join(f"g.{col} {vendor['distinct']} n.{col}" for col in _GRADE_COLUMNS) + ")"
+    sql = _GRADES_SQL.format(age=vendor["age"], cutoff=vendor["cutoff"], changed=changed, new_changed=new_changed)
     params = {
         "today": today,
         "certify": settings.SILENT_WEAK_CERTIFY_SCORE,

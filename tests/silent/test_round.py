@@ -378,3 +378,24 @@ def test_a_face_certification_keeps_the_plain_text(person, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         certification_record(pensioner=p, method="face", recorded_by=None)
     assert SmsOutbox.objects.get(pensioner_id_ref=p.pk).template == "certified"
+
+
+def test_a_signal_that_fails_is_rolled_back_alone_and_the_other_signals_are_kept(person, add_event, monkeypatch):
+    from silent.services import rounds
+
+    failing, fine = person(due_in=30), person(due_in=30)
+    add_event(failing, "cremation", ago=3)
+    add_event(fine, "cremation", ago=2)
+    real_hold = rounds.benefits_hold
+
+    def hold(*, pensioner, **kwargs):  # type: ignore[no-untyped-def]
+        if pensioner.pk == failing.pk:
+            raise rounds.ApplicationError("boom", code="boom")
+        return real_hold(pensioner=pensioner, **kwargs)
+
+    monkeypatch.setattr(rounds, "benefits_hold", hold)
+    run()
+    assert not Case.objects.filter(pensioner=failing).exists()
+    assert not Decision.objects.filter(pensioner=failing).exists()
+    assert Decision.objects.get(pensioner=fine).outcome == "death_hold"
+    assert Case.objects.filter(pensioner=fine, category="suspected_death").exists()
