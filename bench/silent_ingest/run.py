@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -111,58 +112,64 @@ def setup_database() -> None:
 def registry(count: int, today: datetime.date) -> None:
     start = time.perf_counter()
     with psycopg.connect(URL) as conn, conn.cursor() as cur:
-        ids = []
-        parent = None
-        for code, level in (("360000000000", 1), ("360100000000", 2), ("360102000000", 3), ("360102001000", 4)):
-            cur.execute(
-                "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
-                "VALUES (%s, %s, %s, %s, '', '') RETURNING id",
-                (code, code, level, parent),
-            )
-            parent = cur.fetchone()[0]
-            ids.append(parent)
-        cur.execute(
-            "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
-            "VALUES ('360102001001', '村', 5, %s, '', '') RETURNING id",
-            (parent,),
-        )
-        village = cur.fetchone()[0]
-        columns = (
-            f"id, {PENSIONER_PRIVATE_COLUMNS}, birth_date, sex, region_id, benefit_status, status_since, "
-            "suspension_reason, next_due, created_at"
-        )
-        with cur.copy(f"COPY accounts_pensioner ({columns}) FROM STDIN") as copy:
-            now = datetime.datetime.now(datetime.UTC)
-            for index, (number, name) in enumerate(people(count)):
-                birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
-                due = today + datetime.timedelta(days=1 + index % 365)
-                sex = "M" if int(number[16]) % 2 else "F"
-                private = pensioner_private_values(id_number=number, name=name, phone=None)
-                copy.write_row(
-                    (index + 1, *private, birth, sex, village, "active", datetime.date(2015, 1, 1), "", due, now)
-                )
-        with cur.copy(
-            "COPY selfservice_benefit (pensioner_id, kind, status, status_since, status_reason, "
-            "requires_certification, monthly_amount, start_date, created_at) FROM STDIN"
-        ) as copy:
-            for index in range(count):
-                copy.write_row(
-                    (
-                        index + 1,
-                        "enterprise",
-                        "active",
-                        datetime.date(2015, 1, 1),
-                        "",
-                        True,
-                        3000,
-                        datetime.date(2015, 1, 1),
-                        now,
-                    )
-                )
-        cur.execute("SELECT setval('accounts_pensioner_id_seq', %s)", (count,))
+        registry_rows(cur, count, today)
         conn.commit()
         cur.execute("ANALYZE")
     print(f"registry: {count:,} pensioners in {time.perf_counter() - start:.1f} s")
+
+
+def registry_rows(cur: Any, count: int, today: datetime.date) -> None:
+    """The synthetic region chain, ``count`` encrypted pensioners and one benefit each, by COPY
+    (also the round benchmark's registry)."""
+    ids = []
+    parent = None
+    for code, level in (("360000000000", 1), ("360100000000", 2), ("360102000000", 3), ("360102001000", 4)):
+        cur.execute(
+            "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
+            "VALUES (%s, %s, %s, %s, '', '') RETURNING id",
+            (code, code, level, parent),
+        )
+        parent = cur.fetchone()[0]
+        ids.append(parent)
+    cur.execute(
+        "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
+        "VALUES ('360102001001', '村', 5, %s, '', '') RETURNING id",
+        (parent,),
+    )
+    village = cur.fetchone()[0]
+    columns = (
+        f"id, {PENSIONER_PRIVATE_COLUMNS}, birth_date, sex, region_id, benefit_status, status_since, "
+        "suspension_reason, next_due, created_at"
+    )
+    with cur.copy(f"COPY accounts_pensioner ({columns}) FROM STDIN") as copy:
+        now = datetime.datetime.now(datetime.UTC)
+        for index, (number, name) in enumerate(people(count)):
+            birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
+            due = today + datetime.timedelta(days=1 + index % 365)
+            sex = "M" if int(number[16]) % 2 else "F"
+            private = pensioner_private_values(id_number=number, name=name, phone=None)
+            copy.write_row(
+                (index + 1, *private, birth, sex, village, "active", datetime.date(2015, 1, 1), "", due, now)
+            )
+    with cur.copy(
+        "COPY selfservice_benefit (pensioner_id, kind, status, status_since, status_reason, "
+        "requires_certification, monthly_amount, start_date, created_at) FROM STDIN"
+    ) as copy:
+        for index in range(count):
+            copy.write_row(
+                (
+                    index + 1,
+                    "enterprise",
+                    "active",
+                    datetime.date(2015, 1, 1),
+                    "",
+                    True,
+                    3000,
+                    datetime.date(2015, 1, 1),
+                    now,
+                )
+            )
+    cur.execute("SELECT setval('accounts_pensioner_id_seq', %s)", (count,))
 
 
 def event_files(pensioners: int, events: int, today: datetime.date) -> list[tuple[str, Path, int]]:

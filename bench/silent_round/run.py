@@ -117,47 +117,11 @@ def seed(server: str, pensioners: int, events: int, today: datetime.date) -> Non
     import django
 
     django.setup()
-    from accounts.raw_rows import PENSIONER_PRIVATE_COLUMNS, pensioner_private_values
-
     start = time.perf_counter()
     url = f"{server}/{SEED}"
     now = datetime.datetime.now(datetime.UTC)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        parent = None
-        for code, level in (("360000000000", 1), ("360100000000", 2), ("360102000000", 3), ("360102001000", 4)):
-            cur.execute(
-                "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
-                "VALUES (%s, %s, %s, %s, '', '') RETURNING id",
-                (code, code, level, parent),
-            )
-            parent = _first(cur.fetchone())
-        cur.execute(
-            "INSERT INTO accounts_region (code, name, level, parent_id, service_address, service_phone) "
-            "VALUES ('360102001001', '村', 5, %s, '', '') RETURNING id",
-            (parent,),
-        )
-        village = _first(cur.fetchone())
-        columns = (
-            f"id, {PENSIONER_PRIVATE_COLUMNS}, birth_date, sex, region_id, benefit_status, status_since, "
-            "suspension_reason, next_due, created_at"
-        )
-        with cur.copy(f"COPY accounts_pensioner ({columns}) FROM STDIN") as copy:
-            for index, (number, name) in enumerate(people(pensioners)):
-                birth = BASE_BIRTH + datetime.timedelta(days=index % BIRTH_SPAN)
-                due = today + datetime.timedelta(days=1 + index % 365)
-                sex = "M" if int(number[16]) % 2 else "F"
-                private = pensioner_private_values(id_number=number, name=name, phone=None)
-                copy.write_row(
-                    (index + 1, *private, birth, sex, village, "active", datetime.date(2015, 1, 1), "", due, now)
-                )
-        with cur.copy(
-            "COPY selfservice_benefit (pensioner_id, kind, status, status_since, status_reason, "
-            "requires_certification, monthly_amount, start_date, created_at) FROM STDIN"
-        ) as copy:
-            for index in range(pensioners):
-                start_day = datetime.date(2015, 1, 1)
-                copy.write_row((index + 1, "enterprise", "active", start_day, "", True, 3000, start_day, now))
-        cur.execute("SELECT setval('accounts_pensioner_id_seq', %s)", (pensioners,))
+        _INGEST.registry_rows(cur, pensioners, today)
         print(f"registry: {pensioners:,} pensioners in {time.perf_counter() - start:.1f} s", flush=True)
         start = time.perf_counter()
         rng = random.Random(7)
