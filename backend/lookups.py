@@ -19,10 +19,6 @@ def phone_index(phone: str) -> str:
     return crypto.blind_index(phone.strip(), domain=PHONE)
 
 
-def phone_indexes(phones: set[str] | list[str]) -> list[str]:
-    return [phone_index(p) for p in phones if p]
-
-
 def mainland_mobile_e164(raw: str) -> str | None:
     """What people type (spaces, dashes, +86, 0086, full-width digits) as E.164, or None if it is not a
     mainland mobile number (``accounts.phones.normalize_mainland_mobile`` raises the user-facing error)."""

@@ -524,15 +524,15 @@ def sms_status_update(
 def sms_recipient_opt_out(*, phone: str, source: str) -> SmsRecipientPreference:
     """Stop optional SMS (reminders) to this number. Legally required notices still go."""
     SmsRecipientPreference.objects.bulk_create([SmsRecipientPreference(phone=phone)], ignore_conflicts=True)
-    SmsRecipientPreference.objects.filter(phone_bidx=phone_index(phone), opted_out_at__isnull=True).update(
+    preference = SmsRecipientPreference.objects.filter(phone_bidx=phone_index(phone))
+    preference.filter(opted_out_at__isnull=True).update(
         opted_out_at=timezone.now(), source=source, updated_at=timezone.now()
     )
-    return SmsRecipientPreference.objects.get(phone_bidx=phone_index(phone))
+    return preference.get()
 
 
 def sms_recipient_opt_in(*, phone: str, source: str) -> SmsRecipientPreference:
     SmsRecipientPreference.objects.bulk_create([SmsRecipientPreference(phone=phone)], ignore_conflicts=True)
-    SmsRecipientPreference.objects.filter(phone_bidx=phone_index(phone)).update(
-        opted_out_at=None, source=source, updated_at=timezone.now()
-    )
-    return SmsRecipientPreference.objects.get(phone_bidx=phone_index(phone))
+    preference = SmsRecipientPreference.objects.filter(phone_bidx=phone_index(phone))
+    preference.update(opted_out_at=None, source=source, updated_at=timezone.now())
+    return preference.get()
