@@ -1,6 +1,11 @@
 """Subject choice, padded retry and fusion evaluated from the cache of bench/face_verify/cache.py.
 
     .venv/bin/python bench/face_verify/calibrate.py
+    .venv/bin/python bench/face_verify/calibrate.py --write-splits   # only var/*_pairs_{A,B}.csv
+
+--write-splits writes the pair lists of each half for ``manage.py facecheck_eval`` (needs no cache):
+var/ea_pairs_{A,B}.csv from faces-eastasia-dev/pairs.csv and var/lfw_ext_pairs_{A,B}.csv from
+faces-dev/pairs_extended.csv, keeping the pairs whose two people are in the same half.
 
 Held out: the people of each set are split in two halves by a fixed hash of the identity folder
 (sha256, first byte even = half A). Every margin and threshold is chosen on half A's pairs only and
@@ -165,6 +170,20 @@ def split(plist, identity=lambda p: p.split("/")[0]):
         if ha == hb:
             out[ha].append(p)
     return out
+
+
+def write_splits() -> None:
+    for source, prefix in (
+        (SHARED / "faces-eastasia-dev" / "pairs.csv", "ea_pairs"),
+        (SHARED / "faces-dev" / "pairs_extended.csv", "lfw_ext_pairs"),
+    ):
+        for part, rows in split(pairs(source)).items():
+            target = ROOT / "var" / f"{prefix}_{part}.csv"
+            with target.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["left", "right", "same"])
+                writer.writerows((left, right, int(same)) for left, right, same in rows)
+            print(f"wrote {target.relative_to(ROOT)}: {len(rows)} pairs ({sum(r[2] for r in rows)} genuine)")
 
 
 def impostor_stats(d: Data, plist) -> dict:
@@ -389,4 +408,4 @@ def fusion_pack(data, stats, rule) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    write_splits() if "--write-splits" in sys.argv else main()
