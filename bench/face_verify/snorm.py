@@ -1,6 +1,7 @@
 """Cohort score normalisation (adaptive S-norm) on the served fusion, from the cache of cache.py.
 
     .venv/bin/python bench/face_verify/snorm.py            # grid on half A, then the chosen one on half B
+    .venv/bin/python bench/face_verify/snorm.py --draws    # and half B under other random cohorts
     .venv/bin/python bench/face_verify/snorm.py --a-only   # the grid and its stability on half A only
     .venv/bin/python bench/face_verify/snorm.py --gates 0.416   # LFW half B genuine pairs not accepted: why
 
@@ -137,6 +138,9 @@ def tar_line(label: str, scores: np.ndarray, same: np.ndarray, thr: float) -> st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--a-only", action="store_true", help="never touch half B")
+    parser.add_argument(
+        "--draws", action="store_true", help="also half B with the other cohort draws (the threshold stays A's)"
+    )
     parser.add_argument("--gates", type=float, metavar="ACCEPT", help="only: why LFW half B genuine pairs fail")
     args = parser.parse_args()
     if args.gates is not None:
@@ -179,6 +183,9 @@ def main() -> None:
         tars.append(tar)
         print(f"seed +{seed}: TAR {tar:.2%} thr {t:.4f}; FAR at the chosen threshold {(s[~y] >= thr).mean():.3%}")
     print(f"threshold spread {min(thrs):.4f}..{max(thrs):.4f}, TAR {min(tars):.2%}..{max(tars):.2%}")
+    if (CACHE / "lfw.npz").exists():
+        print("\n== FAR on a population unlike the cohort: LFW half A, all different-person photo pairs ==")
+        all_pairs_far(load("lfw"), ea, stats, variant, size, k, thr, thrA)
     if args.a_only:
         return
 
@@ -194,6 +201,47 @@ def main() -> None:
         print(tar_line(f"{name} B served", s, y, thrA))
         s, y = scorer.score(part["B"], variant, k)
         print(tar_line(f"{name} B S-norm {variant} n={size or 'all'} K={k}", s, y, thr))
+    if not args.draws:
+        return
+    # Production draws its cohort at random and redraws it: what half B sees with other draws of the same
+    # size, at the threshold fitted on A with the first draw (descriptive only: nothing is chosen from it).
+    print("\n== half B with other cohort draws of the same size, threshold from A's first draw ==")
+    for seed in range(1, 6):
+        cohort = cohort_rows(ea, size, SEED + seed)
+        for name, (d, part) in data.items():
+            s, y = Scorer(d, ea, cohort, stats).score(part["B"], variant, k)
+            print(tar_line(f"{name} B draw +{seed}", s, y, thr))
+
+
+def all_pairs_far(d: Data, ea: Data, stats: dict, variant: str, size: int, k: int, thr: float, thr_a: float) -> None:
+    """Every different-person photo pair of LFW half A (people in neither the cohort nor any choice): how
+    many reach the served and the S-norm thresholds (a population unlike the East-Asian cohort)."""
+    scorer = Scorer(d, ea, cohort_rows(ea, size), stats)
+    rows = [c for i, c in enumerate(scorer.chosen) if isinstance(c, int) and half(identity(d.names[i])) == "A"]
+    owners = np.array([identity(d.names[int(d.fimg[r])]) for r in rows])
+    keep = np.ones(scorer.owners.size, bool)
+    z = {key: (d.emb[key][rows] @ d.emb[key][rows].T - stats[key][0]) / stats[key][1] for key in ("e128", "e192")}
+    mu, sd = stats["e128"]
+    served = mu + sd * (z["e128"] + z["e192"]) / 2
+    if variant == "fused":
+        tops = np.array([scorer._top(scorer.fused[r], keep, k) for r in rows])
+        norm = ((served - tops[:, None, 0]) / tops[:, None, 1] + (served - tops[None, :, 0]) / tops[None, :, 1]) / 2
+    else:
+        parts = []
+        for key in ("e128", "e192"):
+            tops = np.array([scorer._top(scorer.z[key][r], keep, k) for r in rows])
+            parts.append(
+                ((z[key] - tops[:, None, 0]) / tops[:, None, 1] + (z[key] - tops[None, :, 0]) / tops[None, :, 1]) / 2
+            )
+        norm = (parts[0] + parts[1]) / 2
+    mask = np.triu(np.ones(served.shape, bool), 1) & (owners[:, None] != owners[None, :])
+    same = np.triu(np.ones(served.shape, bool), 1) & (owners[:, None] == owners[None, :])
+    print(
+        f"LFW half A, {len(rows)} usable photos, {mask.sum()} different-person pairs: served >= {thr_a:.4f}: "
+        f"{(served[mask] >= thr_a).sum()}; S-norm >= {thr:.4f}: {(norm[mask] >= thr).sum()}. "
+        f"Same-person pairs ({same.sum()}) accepted: served {(served[same] >= thr_a).mean():.2%}, "
+        f"S-norm {(norm[same] >= thr).mean():.2%}"
+    )
 
 
 def gate_breakdown(threshold: float) -> None:
