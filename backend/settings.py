@@ -427,7 +427,7 @@ FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS = env.int("FACECHECK_DUPLICATE_SCAN_WINDOW
 # 8-bit codes) from it on (0: always exact); every candidate is confirmed on the stored embedding.
 # FACECHECK_ANN: AnnIndex's settings, measured in docs/benchmarks.md ("1:N at provincial scale"):
 # nlist 0 = ~1 cell per 600 templates; pq_m: 4-bit sub-quantizers per code (32 bytes at 64); rerank:
-# fast-scan candidates re-scored per wanted result.
+# fast-scan candidates re-scored beyond the k wanted.
 FACECHECK_ANN_MIN_TEMPLATES = env.int("FACECHECK_ANN_MIN_TEMPLATES", default=1_000_000)
 FACECHECK_ANN: dict[str, float] = {
     "nlist": env.int("FACECHECK_ANN_NLIST", default=0),

@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--spill", type=int, default=2)
     parser.add_argument("--train-rounds", type=int, default=4)
     parser.add_argument("--pq-m", type=int, default=64, help="4-bit sub-quantizers per fast-scan code")
-    parser.add_argument("--rerank", type=int, default=100, help="fast-scan candidates re-scored per result")
+    parser.add_argument("--rerank", type=int, default=100, help="fast-scan candidates re-scored beyond the k wanted")
     parser.add_argument("--nprobe", type=int, nargs="+", default=[64, 128, 256, 512])
     parser.add_argument("--threshold", type=float, default=0.62, help="the East-Asian calibrated 'duplicate'")
     parser.add_argument("--duplicates", type=int, default=1000)
@@ -173,7 +173,8 @@ def main() -> None:
         f"(generating the vectors {t_gen:.0f} s and the exact search {t_exact:.0f} s not included); "
         f"RSS after build {_rss_mib():.0f} MiB, peak so far {_peak_mib():.0f} MiB; "
         f"fast-scan codes and ids {index._index.ntotal * (index.pq_m // 2 + 8) / 2**20:.0f} MiB ({index.spill} "
-        f"cells per template), re-rank rows {len(index) * (dim + 16) / 2**20:.0f} MiB"
+        f"cells per template), re-rank rows {len(index) * (dim + 16) / 2**20:.0f} MiB, id lookup "
+        f"{len(index) * 16 / 2**20:.0f} MiB"
     )
     dup = kinds == "duplicate"
     has_dup = best_score >= args.threshold

@@ -157,11 +157,11 @@ class AnnIndex:
       centres found by a few spherical k-means rounds on a sample, and searched through a small HNSW
       graph: a flat scan over 16,384 centres would cost more than the cells;
     - each template is stored as a 4-bit product-quantizer code (``pq_m`` sub-quantizers: 32 bytes at
-      64, faiss ``IVF…,PQ64x4fs``: "fast scan" through SIMD lookup tables, ~8x cheaper per scanned code
+      64, faiss ``IVF…,PQ64x4fs``: "fast scan" through SIMD lookup tables, ~4x cheaper per scanned code
       than 8-bit codes) in its ``spill`` nearest cells (2 by default): a near-duplicate that falls just
       across a cell border is still in a visited cell;
-    - a query visits its ``nprobe`` nearest cells (0: ``nlist / 16``) and the ``rerank`` best fast-scan
-      candidates per wanted result are re-scored on each template's 8-bit scalar-quantizer code (128 bytes
+    - a query visits its ``nprobe`` nearest cells (0: ``nlist / 16``) and its ``k + rerank`` best fast-scan
+      candidates are re-scored on each template's 8-bit scalar-quantizer code (128 bytes
       at 128-d, kept once per template): the 4-bit scores are too coarse to choose the top-1 (with 32
       sub-quantizers the true top-1 is often not even among the 200 best), the 8-bit ones are within
       ~0.01 of the float32 score.
@@ -390,9 +390,9 @@ class AnnIndex:
             nprobe = min(self.nprobe or max(1, self.nlist // 16), self.nlist)
             self._index.nprobe = nprobe
             self._quantizer.hnsw.efSearch = max(nprobe, 16)
-            # ``rerank`` fast-scan candidates per result, room for the owner's own templates, each
-            # template possibly met in ``spill`` visited cells
-            _, found = self._index.search(queries, self.spill * (self.rerank * k + 8))
+            # the ``k`` wanted and ``rerank`` more fast-scan candidates, room for the owner's own templates,
+            # each template possibly met in ``spill`` visited cells
+            _, found = self._index.search(queries, self.spill * (k + self.rerank + 8))
             out: list[list[Match]] = []
             for query, row_found, owner in zip(queries, found, excluded, strict=True):
                 rows = np.unique(row_found[row_found >= 0])
