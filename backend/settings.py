@@ -423,9 +423,11 @@ FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default
 # last N hours only (0: all; at 10 M all would take ~2 days, docs/benchmarks.md).
 FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS = env.int("FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS", default=48)
 # 1:N: exact search below this many active templates, the approximate index (faiss IVF with an HNSW
-# cell search, 8-bit codes, each template in its 2 nearest cells) from it on (0: always exact); every
-# candidate is confirmed on the stored embedding. FACECHECK_ANN: AnnIndex's settings, measured in
-# docs/benchmarks.md ("1:N at provincial scale"): nlist 0 = ~1 cell per 150 templates.
+# cell search, 4-bit fast-scan codes in each template's 2 nearest cells, the best candidates re-scored on
+# 8-bit codes) from it on (0: always exact); every candidate is confirmed on the stored embedding.
+# FACECHECK_ANN: AnnIndex's settings, measured in docs/benchmarks.md ("1:N at provincial scale"):
+# nlist 0 = ~1 cell per 600 templates; pq_m: 4-bit sub-quantizers per code (32 bytes at 64); rerank:
+# fast-scan candidates re-scored beyond the k wanted.
 FACECHECK_ANN_MIN_TEMPLATES = env.int("FACECHECK_ANN_MIN_TEMPLATES", default=1_000_000)
 FACECHECK_ANN: dict[str, float] = {
     "nlist": env.int("FACECHECK_ANN_NLIST", default=0),
@@ -433,6 +435,8 @@ FACECHECK_ANN: dict[str, float] = {
     "spill": env.int("FACECHECK_ANN_SPILL", default=2),
     "candidate_margin": env.float("FACECHECK_ANN_CANDIDATE_MARGIN", default=0.05),
     "train_rounds": env.int("FACECHECK_ANN_TRAIN_ROUNDS", default=4),
+    "pq_m": env.int("FACECHECK_ANN_PQ_M", default=64),
+    "rerank": env.int("FACECHECK_ANN_RERANK", default=100),
 }
 # Selfies (face attempt photos) are deleted after this many days unless their review case is open
 # or the photo became an ageing template (PIPL: keep no longer than needed). Daily at RETENTION_CRON.

@@ -1,7 +1,7 @@
 """1:N at provincial scale: the served approximate index (facecheck.engine.index.AnnIndex, faiss).
 
     nice -n 5 .venv/bin/python bench/face_dedup/ann.py --n 10000000 [--nprobe 64 128 256 512]
-        [--nlist 0] [--spill 2] [--data real|random]
+        [--nlist 0] [--spill 2] [--pq-m 64] [--rerank 100] [--data real|random]
 
 Gallery: ``--n`` synthetic 128-d templates, drawn chunk by chunk from fixed seeds (the float32 matrix
 is never held whole). ``--data real`` (default): a two-covariance model (person, photo) fitted to the
@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--nlist", type=int, default=0, help="0: AnnIndex's automatic choice for --n")
     parser.add_argument("--spill", type=int, default=2)
     parser.add_argument("--train-rounds", type=int, default=4)
+    parser.add_argument("--pq-m", type=int, default=64, help="4-bit sub-quantizers per fast-scan code")
+    parser.add_argument("--rerank", type=int, default=100, help="fast-scan candidates re-scored beyond the k wanted")
     parser.add_argument("--nprobe", type=int, nargs="+", default=[64, 128, 256, 512])
     parser.add_argument("--threshold", type=float, default=0.62, help="the East-Asian calibrated 'duplicate'")
     parser.add_argument("--duplicates", type=int, default=1000)
@@ -124,7 +126,14 @@ def main() -> None:
     )
 
     index = AnnIndex(
-        dim, nlist=args.nlist, nprobe=args.nprobe[0], spill=args.spill, train_rounds=args.train_rounds, expected=n
+        dim,
+        nlist=args.nlist,
+        nprobe=args.nprobe[0],
+        spill=args.spill,
+        train_rounds=args.train_rounds,
+        expected=n,
+        pq_m=args.pq_m,
+        rerank=args.rerank,
     )
     t0 = time.perf_counter()
     need = min(n, index.train_size)
@@ -163,7 +172,9 @@ def main() -> None:
         f"BUILD {n:,}: train {t_train:.0f} s + add {t_add:.0f} s = {t_train + t_add:.0f} s "
         f"(generating the vectors {t_gen:.0f} s and the exact search {t_exact:.0f} s not included); "
         f"RSS after build {_rss_mib():.0f} MiB, peak so far {_peak_mib():.0f} MiB; "
-        f"index codes {index._index.ntotal * (dim + 8) / 2**20:.0f} MiB ({index.spill} cells per template)"
+        f"fast-scan codes and ids {index._index.ntotal * (index.pq_m // 2 + 8) / 2**20:.0f} MiB ({index.spill} "
+        f"cells per template), re-rank rows {len(index) * (dim + 16) / 2**20:.0f} MiB, id lookup "
+        f"{len(index) * 16 / 2**20:.0f} MiB"
     )
     dup = kinds == "duplicate"
     has_dup = best_score >= args.threshold

@@ -155,16 +155,21 @@ class AnnIndex:
 
     - ``nlist`` cells (0: about one per 600 templates of the expected size, a power of two), their
       centres found by a few spherical k-means rounds on a sample, and searched through a small HNSW
-      graph (faiss ``IVF…_HNSW32``): a flat scan over 65,536 centres would cost more than the cells;
-    - each template is stored as 8-bit codes (128 bytes at 128-d) in its ``spill`` nearest cells (2 by
-      default): a near-duplicate that falls just across a cell border is still in a visited cell, which
-      buys more recall than the same memory spent on more probes;
-    - a query visits its ``nprobe`` nearest cells (0: a sixteenth of them; at 10 million templates that
-      found the exact top-1 of 99.25 % of the queries with a true duplicate, docs/benchmarks.md).
+      graph: a flat scan over 16,384 centres would cost more than the cells;
+    - each template is stored as a 4-bit product-quantizer code (``pq_m`` sub-quantizers: 32 bytes at
+      64, faiss ``IVF…,PQ64x4fs``: "fast scan" through SIMD lookup tables, ~4x cheaper per scanned code
+      than 8-bit codes) in its ``spill`` nearest cells (2 by default): a near-duplicate that falls just
+      across a cell border is still in a visited cell;
+    - a query visits its ``nprobe`` nearest cells (0: ``nlist / 16``) and its ``k + rerank`` best fast-scan
+      candidates are re-scored on each template's 8-bit scalar-quantizer code (128 bytes
+      at 128-d, kept once per template): the 4-bit scores are too coarse to choose the top-1 (with 32
+      sub-quantizers the true top-1 is often not even among the 200 best), the 8-bit ones are within
+      ~0.01 of the float32 score.
 
     Scores are approximate, so results are *candidates*: ``search`` returns everything within
     ``candidate_margin`` below the threshold, and the caller confirms each candidate on its stored
-    float32 embedding (the exact path). Owners live in a sorted id array (plus a small dict of recent
+    float32 embedding (the exact path). The faiss ids are row numbers of a row table (template id,
+    owner, 8-bit code); template ids map to rows through a sorted array (plus a small dict of recent
     additions), not a Python dict per row.
     """
 
@@ -179,21 +184,34 @@ class AnnIndex:
         train_rounds: int = 4,
         expected: int = 0,
         hnsw_m: int = 32,
+        pq_m: int = 64,
+        rerank: int = 100,
     ) -> None:
+        if dim % pq_m:
+            raise ValueError("pq_m must divide the dimension")
         self.dim = dim
         self.nprobe = int(nprobe)
         self.candidate_margin = float(candidate_margin)
         self.spill = max(1, int(spill))
         self.train_rounds = int(train_rounds)
         self.hnsw_m = int(hnsw_m)
+        self.pq_m = int(pq_m)
+        self.rerank = max(1, int(rerank))
         self.expected = int(expected)
         self.nlist = int(nlist) or auto_nlist(self.expected)
         self._index: Any = None
         self._quantizer: Any = None
-        self._ids: np.ndarray = np.zeros(0, dtype=np.int64)  # sorted
-        self._owners: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._sq: Any = None  # the 8-bit re-rank codes' quantizer
+        # row table: faiss ids are rows; a removed row keeps its place with owner -1
+        self._codes = np.zeros((0, dim), dtype=np.uint8)
+        self._row_ids = np.zeros(0, dtype=np.int64)
+        self._row_owners = np.zeros(0, dtype=np.int64)
+        self._rows = 0
+        self._alive = 0
+        # template id -> row: sorted ids with their rows, plus recent additions
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._id_rows = np.zeros(0, dtype=np.int64)
         self._recent: dict[int, int] = {}
-        self._removed: set[int] = set()
         self._lock = threading.RLock()
 
     @property
@@ -206,7 +224,7 @@ class AnnIndex:
         return 30 * self.nlist
 
     def train(self, sample: np.ndarray) -> None:
-        """Cell centres from a sample of the templates (fewer cells when the sample is small)."""
+        """Cell centres and codebooks from a sample of the templates (fewer cells when the sample is small)."""
         import faiss
 
         sample = _normalised(sample, self.dim)
@@ -231,42 +249,62 @@ class AnnIndex:
                 centres = _normalised(sums, self.dim)  # spherical k-means: the centre's direction
             quantizer = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             quantizer.add(centres)
-            index = faiss.IndexIVFScalarQuantizer(
-                quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-            )
-            index.train(sample)  # the centres are set: this trains the 8-bit ranges only
+            index = faiss.IndexIVFPQFastScan(quantizer, self.dim, nlist, self.pq_m, 4, faiss.METRIC_INNER_PRODUCT)
+            index.by_residual = True  # codes of the offset from the cell's centre
+            # the codebooks (16 centroids per sub-quantizer) and 8-bit ranges want a few hundred
+            # templates: a tiny first batch (tests, a new deployment) is padded with random directions
+            codebook_sample = sample
+            if len(sample) < 1_000:
+                padding = _normalised(rng.standard_normal((1_000, self.dim)), self.dim)
+                codebook_sample = np.concatenate([sample, padding])
+            index.train(codebook_sample)  # the centres are set: this trains the 4-bit codebooks only
+            sq = faiss.ScalarQuantizer(self.dim, faiss.ScalarQuantizer.QT_8bit)
+            sq.train(codebook_sample)
             self.nlist = nlist
-            self._index, self._quantizer = index, quantizer  # the IVF index refers to the quantizer
+            self._index, self._quantizer, self._sq = index, quantizer, sq  # the IVF index refers to the quantizer
 
     def __len__(self) -> int:
-        """Stored templates (each is in ``spill`` cells)."""
-        return 0 if self._index is None else int(self._index.ntotal) // self.spill
+        return self._alive
 
     def __contains__(self, template_id: int) -> bool:
-        return self._owner(int(template_id)) is not None
+        return self._row(int(template_id)) is not None
 
-    def _owner(self, template_id: int) -> int | None:
-        if template_id in self._removed:
+    def _row(self, template_id: int) -> int | None:
+        """The live row of a template, if any."""
+        row = self._recent.get(template_id)
+        if row is None:
+            pos = int(np.searchsorted(self._ids, template_id))
+            if pos < len(self._ids) and self._ids[pos] == template_id:
+                row = int(self._id_rows[pos])
+        if row is None or self._row_owners[row] < 0 or self._row_ids[row] != template_id:
             return None
-        if template_id in self._recent:
-            return self._recent[template_id]
-        pos = int(np.searchsorted(self._ids, template_id))
-        if pos < len(self._ids) and self._ids[pos] == template_id:
-            return int(self._owners[pos])
-        return None
+        return row
 
     def _merge_recent(self) -> None:
         if not self._recent:
             return
         ids = np.concatenate([self._ids, np.fromiter(self._recent.keys(), dtype=np.int64)])
-        owners = np.concatenate([self._owners, np.fromiter(self._recent.values(), dtype=np.int64)])
+        rows = np.concatenate([self._id_rows, np.fromiter(self._recent.values(), dtype=np.int64)])
+        live = self._row_owners[rows] >= 0  # drop the entries of removed (or replaced) templates
+        ids, rows = ids[live], rows[live]
         order = np.argsort(ids, kind="stable")
-        self._ids, self._owners = ids[order], owners[order]
+        self._ids, self._id_rows = ids[order], rows[order]
         self._recent = {}
 
-    def add(self, template_ids: Iterable[int], owner_ids: Iterable[int], vectors: np.ndarray) -> None:
-        import faiss
+    def _grow(self, needed: int) -> None:
+        capacity = len(self._row_ids)
+        if needed <= capacity:
+            return
+        capacity = max(needed, 2 * capacity, min(self.expected, 50_000_000))
+        codes = np.zeros((capacity, self.dim), dtype=np.uint8)
+        codes[: self._rows] = self._codes[: self._rows]
+        row_ids = np.zeros(capacity, dtype=np.int64)
+        row_ids[: self._rows] = self._row_ids[: self._rows]
+        row_owners = np.full(capacity, -1, dtype=np.int64)
+        row_owners[: self._rows] = self._row_owners[: self._rows]
+        self._codes, self._row_ids, self._row_owners = codes, row_ids, row_owners
 
+    def add(self, template_ids: Iterable[int], owner_ids: Iterable[int], vectors: np.ndarray) -> None:
         ids = np.ascontiguousarray(np.asarray(list(template_ids), dtype=np.int64))
         owners = np.asarray(list(owner_ids), dtype=np.int64)
         vectors = _normalised(vectors, self.dim)
@@ -280,32 +318,65 @@ class AnnIndex:
             self.remove(int(t) for t in ids if int(t) in self)
             self._quantizer.hnsw.efSearch = max(32, 8 * self.spill)
             _, cells = self._quantizer.search(vectors, self.spill)
+            start = self._rows
+            self._grow(start + len(ids))
+            rows = np.arange(start, start + len(ids), dtype=np.int64)
+            self._codes[rows] = self._sq.compute_codes(vectors)
+            self._row_ids[rows], self._row_owners[rows] = ids, owners
+            self._rows += len(ids)
+            self._alive += len(ids)
             for column in range(self.spill):
                 assigned = np.ascontiguousarray(cells[:, column])
                 if (assigned < 0).any():  # fewer cells than spill (tiny index): reuse the nearest
                     assigned = np.where(assigned < 0, cells[:, 0], assigned)
-                self._index.add_core(len(ids), faiss.swig_ptr(vectors), faiss.swig_ptr(ids), faiss.swig_ptr(assigned))
-            self._removed.difference_update(int(t) for t in ids)
+                self._add_codes(assigned, vectors, rows)
             if len(ids) > 10_000:
                 self._merge_recent()
-                merged = np.concatenate([self._ids, ids])
+                merged, merged_rows = np.concatenate([self._ids, ids]), np.concatenate([self._id_rows, rows])
+                live = self._row_owners[merged_rows] >= 0  # a replaced template's old entry goes
+                merged, merged_rows = merged[live], merged_rows[live]
                 order = np.argsort(merged, kind="stable")
-                self._ids, self._owners = merged[order], np.concatenate([self._owners, owners])[order]
+                self._ids, self._id_rows = merged[order], merged_rows[order]
             else:
-                self._recent.update(zip(ids.tolist(), owners.tolist(), strict=True))
+                self._recent.update(zip(ids.tolist(), rows.tolist(), strict=True))
                 if len(self._recent) > 100_000:
                     self._merge_recent()
 
+    def _add_codes(self, cells: np.ndarray, vectors: np.ndarray, rows: np.ndarray) -> None:
+        """Each vector's 4-bit code into the given cell, packed into the cell's SIMD blocks.
+
+        faiss's own fast-scan ``add`` assigns the cell itself (one per vector), and ``add_core`` with
+        precomputed cells does not handle packed lists in faiss 1.15.1, so the codes are packed here one
+        by one (~6 us each, checked against faiss's ``add`` in tests/facecheck/test_index.py).
+        """
+        import faiss
+
+        index = self._index
+        lists = faiss.downcast_InvertedLists(index.invlists)
+        packer = index.get_CodePacker()
+        codes = np.empty((len(vectors), index.code_size), dtype=np.uint8)
+        index.encode_vectors(len(vectors), faiss.swig_ptr(vectors), faiss.swig_ptr(cells), faiss.swig_ptr(codes), False)
+        order = np.argsort(cells, kind="stable")
+        cell_nos, starts, counts = np.unique(cells[order], return_index=True, return_counts=True)
+        for cell, first, count in zip(cell_nos.tolist(), starts.tolist(), counts.tolist(), strict=True):
+            members = order[first : first + count]
+            size = lists.list_size(cell)
+            lists.resize(cell, size + count)
+            faiss.rev_swig_ptr(lists.get_ids(cell), size + count)[size:] = rows[members]
+            blocks = lists.get_codes(cell)
+            for offset, member in enumerate(members.tolist(), start=size):
+                packer.pack_1_c(faiss.swig_ptr(codes[member]), offset, blocks)
+        index.ntotal += len(vectors)
+
     def remove(self, template_ids: Iterable[int]) -> None:
-        ids = [int(t) for t in template_ids]
-        if not ids:
-            return
         with self._lock:
-            if self._index is not None:
-                self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # every cell the template is in
-            for template_id in ids:
-                self._recent.pop(template_id, None)
-                self._removed.add(template_id)
+            rows = [row for row in (self._row(int(t)) for t in template_ids) if row is not None]
+            if not rows:
+                return
+            selected = np.asarray(rows, dtype=np.int64)
+            self._index.remove_ids(selected)  # every cell the template is in
+            self._row_owners[selected] = -1
+            self._alive -= len(rows)
 
     def search_many(
         self, queries: np.ndarray, *, k: int = 5, exclude_owners: Iterable[int] | None = None, threshold: float | None
@@ -314,28 +385,32 @@ class AnnIndex:
         queries = _normalised(queries, self.dim)
         excluded = list(exclude_owners) if exclude_owners is not None else [None] * len(queries)
         with self._lock:
-            if self._index is None or self._index.ntotal == 0:
+            if self._index is None or self._alive == 0:
                 return [[] for _ in range(len(queries))]
             nprobe = min(self.nprobe or max(1, self.nlist // 16), self.nlist)
             self._index.nprobe = nprobe
             self._quantizer.hnsw.efSearch = max(nprobe, 16)
-            # room for the owner's own templates and for a template met in two visited cells
-            scores, ids = self._index.search(queries, self.spill * (k + 8))
+            # the ``k`` wanted and ``rerank`` more fast-scan candidates, room for the owner's own templates,
+            # each template possibly met in ``spill`` visited cells
+            _, found = self._index.search(queries, self.spill * (k + self.rerank + 8))
             out: list[list[Match]] = []
-            for row_scores, row_ids, owner in zip(scores, ids, excluded, strict=True):
-                matches: list[Match] = []
-                seen: set[int] = set()
-                for score, template_id in zip(row_scores.tolist(), row_ids.tolist(), strict=True):
-                    if template_id < 0 or template_id in seen:
-                        continue
-                    seen.add(template_id)
-                    if threshold is not None and score < threshold - self.candidate_margin:
-                        continue
-                    template_owner = self._owner(template_id)
-                    if template_owner is None or template_owner == owner:
-                        continue
-                    matches.append(Match(template_id, template_owner, float(score)))
-                out.append(matches[:k])
+            for query, row_found, owner in zip(queries, found, excluded, strict=True):
+                rows = np.unique(row_found[row_found >= 0])
+                owners = self._row_owners[rows]
+                keep = owners >= 0
+                if owner is not None:
+                    keep &= owners != owner
+                rows, owners = rows[keep], owners[keep]
+                scores = self._sq.decode(self._codes[rows]) @ query if len(rows) else np.zeros(0, np.float32)
+                best = np.argsort(-scores, kind="stable")[:k]
+                floor = -np.inf if threshold is None else threshold - self.candidate_margin
+                out.append(
+                    [
+                        Match(int(self._row_ids[rows[i]]), int(owners[i]), float(scores[i]))
+                        for i in best.tolist()
+                        if scores[i] >= floor
+                    ]
+                )
         return out
 
     def search(

@@ -172,9 +172,9 @@ def test_ann_index_uses_fewer_cells_for_a_small_training_sample():
 def test_served_ann_index_takes_its_settings(settings):  # type: ignore[no-untyped-def]
     from facecheck.dedup import new_ann_index
 
-    settings.FACECHECK_ANN = {"nlist": 0, "nprobe": 7, "spill": 1}
+    settings.FACECHECK_ANN = {"nlist": 0, "nprobe": 7, "spill": 1, "pq_m": 64, "rerank": 3}
     index = new_ann_index(128, expected=10_000_000)
-    assert (index.nlist, index.nprobe, index.spill) == (16_384, 7, 1)
+    assert (index.nlist, index.nprobe, index.spill, index.pq_m, index.rerank) == (16_384, 7, 1, 64, 3)
 
 
 def test_ann_index_visits_a_sixteenth_of_the_cells_by_default():
@@ -184,3 +184,69 @@ def test_ann_index_visits_a_sixteenth_of_the_cells_by_default():
     index.add(range(1, 3001), range(1, 3001), _unit(np.random.default_rng(10), 3000))
     index.search(_unit(np.random.default_rng(11), 1)[0], k=1)
     assert index.nlist == 64 and index._index.nprobe == 4
+
+
+def test_ann_index_packs_its_codes_as_faiss_own_add_does():
+    # the spill needs codes added to chosen cells, packed by AnnIndex itself: a faiss fast-scan index
+    # fed by its own add (nearest cell only) must give the same candidates and scores
+    import faiss
+
+    from facecheck.engine.index import AnnIndex
+
+    rng = np.random.default_rng(12)
+    vectors = _unit(rng, 3000)
+    index = AnnIndex(128, nlist=16, nprobe=4, spill=1)
+    index.train(vectors)
+    reference = faiss.clone_index(index._index)
+    index.add(range(1, 1001), range(1, 1001), vectors[:1000])  # two batches: the second fills partly
+    index.add(range(1001, 3001), range(1001, 3001), vectors[1000:])  # used SIMD blocks
+    reference.add_with_ids(vectors, np.arange(3000, dtype=np.int64))  # faiss ids are AnnIndex's rows
+    reference.nprobe = index._index.nprobe = 4
+    queries = vectors[:50] + 0.05 * _unit(rng, 50)
+    got_scores, got = index._index.search(_unit_rows(queries), 20)
+    want_scores, want = reference.search(_unit_rows(queries), 20)
+    assert (got == want).all() and np.allclose(got_scores, want_scores)
+
+
+def test_ann_index_finds_the_exact_top_1_of_near_duplicates():
+    # every cell visited: what is left is the 4-bit scan and the 8-bit re-rank of its candidates
+    from facecheck.engine.index import AnnIndex
+
+    rng = np.random.default_rng(13)
+    vectors = _unit(rng, 20_000)
+    index = AnnIndex(128, nlist=64, nprobe=64)
+    index.add(range(20_000), range(20_000), vectors)
+    queries = _unit_rows(vectors[:300] + 0.9 * _unit(rng, 300))  # cosine ~0.75 to their source
+    exact = (queries @ vectors.T).argmax(axis=1)
+    found = [index.search(q, k=1)[0].template_id for q in queries]
+    assert (np.array(found) == exact).mean() >= 0.99
+
+
+def test_ann_index_rescores_candidates_close_to_the_exact_cosine():
+    index, vectors, rng = _ann(2000, 14)
+    query = _unit_rows(vectors[7:8] + 0.8 * _unit(rng, 1))[0]
+    best = index.search(query, k=3)
+    exact = {m.template_id: float(vectors[m.template_id - 1] @ query) for m in best}
+    assert all(abs(m.score - exact[m.template_id]) < 0.01 for m in best)
+
+
+def test_ann_index_replaces_a_template_added_again():
+    index, vectors, rng = _ann(2000, 15)
+    new = _unit(rng, 1)
+    index.add([42], [42], new)
+    assert len(index) == 2000 and 42 in index
+    assert index.search(new[0], k=1)[0].template_id == 42
+    assert 42 not in [m.template_id for m in index.search(vectors[41], k=3, threshold=0.9)]
+
+
+def test_ann_index_trains_on_a_first_template_alone():
+    from facecheck.engine.index import AnnIndex
+
+    vector = _unit(np.random.default_rng(16), 1)
+    index = AnnIndex(128)
+    index.add([1], [1], vector)
+    assert index.search(vector[0], k=1)[0].score > 0.98
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
