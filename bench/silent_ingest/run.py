@@ -13,9 +13,10 @@ silent_round`` twice (the second must change nothing) and one re-ingest (must ad
 
 ``--keep`` keeps the database, the files and the registry before any event (``pension_silent_seed``);
 ``--reuse`` starts from a copy of that seed and the kept files (same ``--pensioners`` and
-``--events``). ``--indexed-copy`` also times, per file, a plain ``COPY`` of the file's rows with
-their pensioner already resolved into ``bench_indexed``, a table with the events table's
-columns and indexes that keeps every file's rows: what an indexed, idempotent table costs to load
+``--events``) and leaves both in place (drop ``pension_silent_seed`` by hand when done).
+``--indexed-copy`` also times, per file, a plain ``COPY`` of the file's rows with their pensioner
+already resolved into ``bench_indexed``, a table with the events table's columns and indexes
+that keeps every file's rows: what an indexed, idempotent table costs to load
 with no checks at all.
 """
 
@@ -381,7 +382,9 @@ def main() -> None:
     if not args.keep:
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
-            conn.execute(f'DROP DATABASE IF EXISTS "{SEED}"')
+        if args.reuse:  # the seed and the files stay for the next --reuse
+            print(f"dropped {DB}")
+            return
         for _key, path, _rows in files:
             path.unlink(missing_ok=True)
             path.with_name(path.name + ".rejects.csv").unlink(missing_ok=True)
