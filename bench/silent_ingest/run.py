@@ -93,8 +93,12 @@ def env() -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": URL, "DJANGO_SETTINGS_MODULE": "backend.settings", "SMS_BACKEND": "memory"}
 
 
+CPU: dict[str, float] = {}
+
+
 def manage(*args: str) -> tuple[float, int, str]:
-    """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout)."""
+    """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout). Its CPU seconds
+    (user + system) go to ``CPU["last"]``."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -102,6 +106,7 @@ def manage(*args: str) -> tuple[float, int, str]:
         proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env(), stdout=out, stderr=err)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        CPU["last"] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -283,6 +288,41 @@ def raw_copy(path: Path) -> float:
     return wall
 
 
+def _cpu_seconds(pid: int, *, children: bool = False) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(postmaster: int) -> float:
+    """CPU seconds used so far by a local PostgreSQL server: the postmaster, its live processes and
+    the backends it has reaped (0 when the server is not local, whose figures are then not shown)."""
+    if not postmaster:
+        return 0.0
+    total = _cpu_seconds(postmaster, children=True)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == postmaster:
+                total += _cpu_seconds(int(entry.name))
+    return total
+
+
+def postmaster_pid() -> int:
+    with psycopg.connect(URL) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
 def server_settings() -> None:
     """The server's settings that matter here, printed with the figures (they must be reported)."""
     names = ("server_version", "shared_buffers", "work_mem", "maintenance_work_mem", "max_wal_size")
@@ -335,10 +375,14 @@ def main() -> None:
             save_seed()
         files = event_files(args.pensioners, args.events, today)
     sources = source_ids()
-    total_rows = total_ingest = total_raw = total_indexed = 0.0
+    postmaster = postmaster_pid()
+    total_rows = total_ingest = total_raw = total_indexed = total_cpu = total_server = 0.0
     peak = 0
-    print("| source | rows | raw COPY rows/s | indexed COPY rows/s | evidence_ingest rows/s | ratio | peak RSS |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| source | rows | raw COPY rows/s | indexed COPY rows/s | evidence_ingest rows/s | ratio | "
+        "CPU s: Python / server | peak RSS |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for key, path, rows in files:
         raw = raw_copy(path)
         indexed = 0.0
@@ -346,7 +390,11 @@ def main() -> None:
             resolved = indexed_rows(path, args.pensioners, sources[key])
             indexed = indexed_copy(resolved)
             resolved.unlink()
+        before = server_cpu(postmaster)
         wall, rss, out = manage("evidence_ingest", "--source", key, str(path), "--quiet-progress")
+        server = server_cpu(postmaster) - before
+        total_cpu += CPU["last"]
+        total_server += server
         peak = max(peak, rss)
         total_rows += rows
         total_ingest += wall
@@ -356,12 +404,13 @@ def main() -> None:
         shown = f"{rows / indexed:,.0f} ({raw / indexed:.0%})" if indexed else "-"
         print(
             f"| {key} | {rows:,} (accepted {int(accepted):,}) | {rows / raw:,.0f} | {shown} | {rows / wall:,.0f} | "
-            f"{raw / wall:.0%} | {rss} MiB |"
+            f"{raw / wall:.0%} | {CPU['last']:.1f} / {server:.1f} | {rss} MiB |"
         )
     shown = f"{total_rows / total_indexed:,.0f} ({total_raw / total_indexed:.0%})" if total_indexed else "-"
     print(
         f"| **all** | {int(total_rows):,} | {total_rows / total_raw:,.0f} | {shown} | "
-        f"{total_rows / total_ingest:,.0f} | {total_raw / total_ingest:.0%} | {peak} MiB |"
+        f"{total_rows / total_ingest:,.0f} | {total_raw / total_ingest:.0%} | {total_cpu:.1f} / {total_server:.1f} | "
+        f"{peak} MiB |"
     )
     print("load average after ingestion:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     before = table_counts()
