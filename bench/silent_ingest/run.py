@@ -1,6 +1,7 @@
 """Silent certification at scale: ingestion rows/s against a raw COPY, and one comparison round.
 
     .venv/bin/python bench/silent_ingest/run.py [--pensioners 1000000] [--events 10000000]
+        [--keep] [--reuse] [--indexed-copy] [--ingest-only]
 
 Creates the PostgreSQL database ``pension_silent_bench`` (dropped at the end unless --keep), a
 synthetic registry (one village, one benefit each, due dates spread over the next 12 months) and
@@ -9,6 +10,14 @@ matches (vaccination the most), 0.2 % of rows bad. For each file, in the same ru
 ``COPY`` of the file into an unindexed table of text columns (the physical limit here), then
 ``manage.py evidence_ingest`` as a subprocess (wall time, peak RSS). Then ``manage.py
 silent_round`` twice (the second must change nothing) and one re-ingest (must add nothing).
+
+``--keep`` keeps the database, the files and the registry before any event (``pension_silent_seed``);
+``--reuse`` starts from a copy of that seed and the kept files (same ``--pensioners`` and
+``--events``) and leaves both in place (drop ``pension_silent_seed`` by hand when done).
+``--indexed-copy`` also times, per file, a plain ``COPY`` of the file's rows with their pensioner
+already resolved into ``bench_indexed``, a table with the events table's columns and indexes
+that keeps every file's rows: what an indexed, idempotent table costs to load
+with no checks at all.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from accounts.idnumbers import check_digit  # noqa: E402
 
 DB = "pension_silent_bench"
+SEED = "pension_silent_seed"  # the migrated registry before any event, kept for --reuse
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 URL = f"{SERVER}/{DB}"
 # The registry is encrypted (backend.fields): its COPY writes ciphertext and blind indexes, made by
@@ -83,8 +93,12 @@ def env() -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": URL, "DJANGO_SETTINGS_MODULE": "backend.settings", "SMS_BACKEND": "memory"}
 
 
+CPU: dict[str, float] = {}
+
+
 def manage(*args: str) -> tuple[float, int, str]:
-    """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout)."""
+    """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout). Its CPU seconds
+    (user + system) go to ``CPU["last"]``."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -92,6 +106,7 @@ def manage(*args: str) -> tuple[float, int, str]:
         proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env(), stdout=out, stderr=err)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        CPU["last"] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -101,12 +116,23 @@ def manage(*args: str) -> tuple[float, int, str]:
         return wall, usage.ru_maxrss // 1024, out.read().decode()
 
 
-def setup_database() -> None:
+def setup_database(*, template: str | None = None) -> None:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-    wall, _rss, _out = manage("migrate", "-v0")
+        conn.execute(f'CREATE DATABASE "{DB}"' + (f' TEMPLATE "{template}"' if template else ""))
+    wall, _rss, _out = manage("migrate", "-v0")  # on a copied seed: only migrations added since
     print(f"migrate: {wall:.1f} s")
+    if template:
+        with psycopg.connect(URL, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+
+
+def save_seed() -> None:
+    """Keep the registry (no events yet) as a template for ``--reuse``."""
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{SEED}"')
+        conn.execute(f'CREATE DATABASE "{SEED}" TEMPLATE "{DB}"')
+    print(f"seed kept as {SEED}")
 
 
 def registry(count: int, today: datetime.date) -> None:
@@ -172,8 +198,16 @@ def registry_rows(cur: Any, count: int, today: datetime.date) -> None:
     cur.execute("SELECT setval('accounts_pensioner_id_seq', %s)", (count,))
 
 
-def event_files(pensioners: int, events: int, today: datetime.date) -> list[tuple[str, Path, int]]:
+def event_files(
+    pensioners: int, events: int, today: datetime.date, *, regenerate: bool = True
+) -> list[tuple[str, Path, int]]:
     OUT.mkdir(parents=True, exist_ok=True)
+    if not regenerate:  # --reuse: the files of the run that kept the seed (same counts)
+        files = [(key, OUT / f"{key}.csv", max(1, int(events * share))) for key, share in SHARES]
+        missing = [str(path) for _key, path, _rows in files if not path.exists()]
+        if missing:
+            raise SystemExit(f"--reuse: missing event files {missing}; run once with --keep")
+        return files
     rng = random.Random(7)
     registry_people = people(pensioners)
     files = []
@@ -198,6 +232,43 @@ def event_files(pensioners: int, events: int, today: datetime.date) -> list[tupl
     return files
 
 
+def indexed_rows(path: Path, pensioners: int, source_id: int) -> Path:
+    """The file's well-formed rows as the events table stores them (pensioner id resolved by the
+    bench, which knows its people), for a plain COPY into a table with the events' indexes."""
+    by_number = {number: index + 1 for index, (number, _name) in enumerate(people(pensioners))}
+    target = path.with_name(path.name + ".indexed.txt")
+    now = datetime.datetime.now(datetime.UTC).isoformat()
+    with path.open(encoding="utf-8", newline="") as handle, target.open("w", encoding="utf-8") as out:
+        reader = csv.reader(handle)
+        next(reader)
+        for record_id, number, _name, day in reader:
+            pensioner = by_number.get(number)
+            if pensioner is not None:
+                out.write(f"{source_id}\t{record_id}\t{pensioner}\t{day}\t\t{now}\t0\n")
+    return target
+
+
+def indexed_copy(path: Path) -> float:
+    """A plain COPY of already resolved rows into ``bench_indexed``, a table created LIKE the events
+    table with all its indexes and kept across the files (so it holds as many rows as the events
+    table when each file goes in): what loading costs with no check, match or de-duplication."""
+    with psycopg.connect(URL) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS bench_indexed (LIKE silent_evidenceevent INCLUDING ALL)")
+        conn.commit()
+        start = time.perf_counter()
+        columns = "source_id, record_id, pensioner_id, event_date, detail, received_at, batch_id"
+        with cur.copy(f"COPY bench_indexed ({columns}) FROM STDIN") as copy, path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        return time.perf_counter() - start
+
+
+def source_ids() -> dict[str, int]:
+    with psycopg.connect(URL) as conn:
+        return dict(conn.execute("SELECT key, id FROM silent_datasource").fetchall())
+
+
 def raw_copy(path: Path) -> float:
     with psycopg.connect(URL) as conn, conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_raw_copy")
@@ -215,6 +286,41 @@ def raw_copy(path: Path) -> float:
         cur.execute("DROP TABLE bench_raw_copy")
         conn.commit()
     return wall
+
+
+def _cpu_seconds(pid: int, *, children: bool = False) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(postmaster: int) -> float:
+    """CPU seconds used so far by a local PostgreSQL server: the postmaster, its live processes and
+    the backends it has reaped (0 when the server is not local, whose figures are then not shown)."""
+    if not postmaster:
+        return 0.0
+    total = _cpu_seconds(postmaster, children=True)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == postmaster:
+                total += _cpu_seconds(int(entry.name))
+    return total
+
+
+def postmaster_pid() -> int:
+    with psycopg.connect(URL) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
 
 
 def server_settings() -> None:
@@ -246,31 +352,65 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("--ingest-only", action="store_true", help="stop after the ingestion figures")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"copy the registry kept by an earlier run ({SEED}) and reuse its files instead of seeding",
+    )
+    parser.add_argument(
+        "--indexed-copy",
+        action="store_true",
+        help="also time a plain COPY of the resolved rows into a table with the events' indexes",
+    )
     args = parser.parse_args()
     today = datetime.date.today()  # noqa: DTZ011 - the bench's calendar day
     server_settings()
-    setup_database()
-    registry(args.pensioners, today)
-    files = event_files(args.pensioners, args.events, today)
-    total_rows = total_ingest = total_raw = 0.0
+    if args.reuse:
+        setup_database(template=SEED)
+        files = event_files(args.pensioners, args.events, today, regenerate=False)
+    else:
+        setup_database()
+        registry(args.pensioners, today)
+        if args.keep:
+            save_seed()
+        files = event_files(args.pensioners, args.events, today)
+    sources = source_ids()
+    postmaster = postmaster_pid()
+    total_rows = total_ingest = total_raw = total_indexed = total_cpu = total_server = 0.0
     peak = 0
-    print("| source | rows | raw COPY rows/s | evidence_ingest rows/s | ratio | peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| source | rows | raw COPY rows/s | indexed COPY rows/s | evidence_ingest rows/s | ratio | "
+        "CPU s: Python / server | peak RSS |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for key, path, rows in files:
         raw = raw_copy(path)
+        indexed = 0.0
+        if args.indexed_copy:
+            resolved = indexed_rows(path, args.pensioners, sources[key])
+            indexed = indexed_copy(resolved)
+            resolved.unlink()
+        before = server_cpu(postmaster)
         wall, rss, out = manage("evidence_ingest", "--source", key, str(path), "--quiet-progress")
+        server = server_cpu(postmaster) - before
+        total_cpu += CPU["last"]
+        total_server += server
         peak = max(peak, rss)
         total_rows += rows
         total_ingest += wall
         total_raw += raw
+        total_indexed += indexed
         accepted = dict(line.split(": ") for line in out.splitlines() if ": " in line)["accepted"]
+        shown = f"{rows / indexed:,.0f} ({raw / indexed:.0%})" if indexed else "-"
         print(
-            f"| {key} | {rows:,} (accepted {int(accepted):,}) | {rows / raw:,.0f} | {rows / wall:,.0f} | "
-            f"{raw / wall:.0%} | {rss} MiB |"
+            f"| {key} | {rows:,} (accepted {int(accepted):,}) | {rows / raw:,.0f} | {shown} | {rows / wall:,.0f} | "
+            f"{raw / wall:.0%} | {CPU['last']:.1f} / {server:.1f} | {rss} MiB |"
         )
+    shown = f"{total_rows / total_indexed:,.0f} ({total_raw / total_indexed:.0%})" if total_indexed else "-"
     print(
-        f"| **all** | {int(total_rows):,} | {total_rows / total_raw:,.0f} | {total_rows / total_ingest:,.0f} | "
-        f"{total_raw / total_ingest:.0%} | {peak} MiB |"
+        f"| **all** | {int(total_rows):,} | {total_rows / total_raw:,.0f} | {shown} | "
+        f"{total_rows / total_ingest:,.0f} | {total_raw / total_ingest:.0%} | {total_cpu:.1f} / {total_server:.1f} | "
+        f"{peak} MiB |"
     )
     print("load average after ingestion:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     before = table_counts()
@@ -291,6 +431,9 @@ def main() -> None:
     if not args.keep:
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
+        if args.reuse:  # the seed and the files stay for the next --reuse
+            print(f"dropped {DB}")
+            return
         for _key, path, _rows in files:
             path.unlink(missing_ok=True)
             path.with_name(path.name + ".rejects.csv").unlink(missing_ok=True)

@@ -292,3 +292,31 @@ def test_a_file_without_a_final_newline_loses_no_row(tmp_path, person, today):
     path = tmp_path / "in.csv"
     path.write_text(f"record_id,id_number,name,event_date\nV1,{p.id_number},{p.name},{today}", encoding="utf-8")
     assert ingest(path)["accepted"] == 1
+
+
+def _numbers_to_check(today: datetime.date) -> list[str]:
+    """Every check character for bodies around each birth-date rule, 15-digit forms, and random
+    bodies with their right check character."""
+    import random
+
+    from accounts.idnumbers import check_digit
+
+    births = ["18891231", "18900101", "19000229", "20000229", "19500230", "19501301", "19500010", "19500431"]
+    births += ["19501231", today.strftime("%Y%m%d"), (today + datetime.timedelta(days=1)).strftime("%Y%m%d")]
+    numbers = [f"360102{birth}123{char}" for birth in births for char in "0123456789X"]
+    numbers += [f"360102{birth[2:]}123" for birth in births]  # 15 digits: 19yy
+    rng = random.Random(11)
+    for _ in range(200):
+        body = str(rng.randrange(10**16, 10**17))
+        numbers.append(body + check_digit(body))
+    return numbers
+
+
+def test_the_id_number_checks_agree_with_the_python_rules(tmp_path, today):
+    from silent.services.rows import _id_number
+
+    numbers = _numbers_to_check(today)
+    path = write_csv(tmp_path, [(f"V{i}", number, "王秀英", today) for i, number in enumerate(numbers)])
+    ingest(path)
+    expected = [(i + 2, "unknown_person" if _id_number(n, today) else "bad_id_number") for i, n in enumerate(numbers)]
+    assert rejects_of(tmp_path / "in.csv.rejects.csv") == expected
