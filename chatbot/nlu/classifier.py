@@ -19,10 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from chatbot.nlu.cues import cue_tokens
 from chatbot.nlu.intents import INTENTS, Intent
@@ -126,6 +122,8 @@ class _MeanOfProbabilities:
 
 
 def _estimator(config: ModelConfig):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
     lr = LogisticRegression(C=config.c, max_iter=3000, class_weight=config.class_weight)
     if config.estimator == "lr":
         return lr
@@ -148,6 +146,13 @@ class IntentClassifier:
         unknown = {intent for _, intent in examples} - set(INTENTS)
         if unknown:
             raise ValueError(f"unknown intents in training data: {sorted(unknown)}")
+        # scikit-learn and scipy are imported here, not at the top: every process imports this module
+        # when Django starts (the chatbot registers its SMS handler), and they cost ~1 s of start-up
+        # to management commands and workers that never classify a message.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
+
         normalized = [normalize(text) for text, _ in examples]
         labels = [intent for _, intent in examples]
         self._char = TfidfVectorizer(
@@ -205,6 +210,8 @@ class IntentClassifier:
             texts = [v[column] for v in views]
             matrix = vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
             blocks.append(matrix * weight if weight != 1.0 else matrix)
+        from scipy import sparse
+
         return sparse.hstack(blocks).tocsr()
 
     def _features(self, texts: Iterable[NormalizedText]):  # type: ignore[no-untyped-def]
