@@ -141,9 +141,7 @@ def main() -> None:
         )
 
     def chunk(i: int) -> tuple[np.ndarray, np.ndarray]:
-        rng = np.random.default_rng(1000 + i)
-        z = model.latent(rng, min(CHUNK, n - i * CHUNK))
-        return z, model.embed(z)
+        return model.chunk(i, n, CHUNK)
 
     # queries: another photo of the person of a row of the last chunk (rows are i.i.d.; the last chunk
     # is not in the training sample). "duplicate": those at >= threshold to their source.

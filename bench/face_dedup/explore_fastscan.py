@@ -24,30 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 CHUNK = 500_000
 
 
-def pack(index, cells, x, ids):
-    import faiss
-
-    bil = faiss.downcast_InvertedLists(index.invlists)
-    packer = index.get_CodePacker()
-    codes = np.empty((len(x), index.code_size), dtype=np.uint8)
-    index.encode_vectors(len(x), faiss.swig_ptr(x), faiss.swig_ptr(cells), faiss.swig_ptr(codes), False)
-    order = np.argsort(cells, kind="stable")
-    lists, starts, counts = np.unique(cells[order], return_index=True, return_counts=True)
-    for cell, s, cnt in zip(lists.tolist(), starts.tolist(), counts.tolist()):
-        rows = order[s : s + cnt]
-        o = bil.list_size(cell)
-        bil.resize(cell, o + cnt)
-        faiss.rev_swig_ptr(bil.get_ids(cell), o + cnt)[o:] = ids[rows]
-        block = bil.get_codes(cell)
-        for i, r in enumerate(rows.tolist()):
-            packer.pack_1_c(faiss.swig_ptr(codes[r]), o + i, block)
-    index.ntotal += len(x)
-
-
 def main():
     import faiss
     import synth
-    from facecheck.engine.index import AnnIndex
+    from facecheck.engine.index import AnnIndex, pack_fast_scan_codes
 
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=1_000_000)
@@ -66,9 +46,7 @@ def main():
     print(f"{n:,} templates, faiss {faiss.__version__}, load {open('/proc/loadavg').read().split()[:3]}", flush=True)
 
     def chunk(i):
-        rng = np.random.default_rng(1000 + i)
-        z = model.latent(rng, min(CHUNK, n - i * CHUNK))
-        return z, model.embed(z)
+        return model.chunk(i, n, CHUNK)
 
     rng = np.random.default_rng(7)
     last = chunks - 1
@@ -127,7 +105,7 @@ def main():
             ix, spill = entry[0], entry[1]
             t = time.perf_counter()
             for c in range(spill):
-                pack(ix, np.ascontiguousarray(cells[:, c]), block, ids)
+                pack_fast_scan_codes(ix, np.ascontiguousarray(cells[:, c]), block, ids)
             entry[3] += time.perf_counter() - t
         print(f"  {ids[-1] + 1:,} added", flush=True)
     print(

@@ -55,6 +55,12 @@ class Model:
             return _unit(z[:, :d])
         return _unit(self.mean + z[:, :d] @ self.between.T + z[:, d:] @ self.within.T)
 
+    def chunk(self, i: int, n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``i * size`` onwards of an ``n``-template gallery (latents, templates), the same on every
+        call: drawn from seed ``1000 + i``, so a gallery larger than memory is regenerated chunk by chunk."""
+        z = self.latent(np.random.default_rng(1000 + i), min(size, n - i * size))
+        return z, self.embed(z)
+
     def same_person(self, rng: np.random.Generator, z: np.ndarray) -> np.ndarray:
         """Another photo of each row's person (random mode: a copy at cosine 0.55-0.85)."""
         d = self.dim

@@ -343,30 +343,7 @@ class AnnIndex:
                     self._merge_recent()
 
     def _add_codes(self, cells: np.ndarray, vectors: np.ndarray, rows: np.ndarray) -> None:
-        """Each vector's 4-bit code into the given cell, packed into the cell's SIMD blocks.
-
-        faiss's own fast-scan ``add`` assigns the cell itself (one per vector), and ``add_core`` with
-        precomputed cells does not handle packed lists in faiss 1.15.1, so the codes are packed here one
-        by one (~6 us each, checked against faiss's ``add`` in tests/facecheck/test_index.py).
-        """
-        import faiss
-
-        index = self._index
-        lists = faiss.downcast_InvertedLists(index.invlists)
-        packer = index.get_CodePacker()
-        codes = np.empty((len(vectors), index.code_size), dtype=np.uint8)
-        index.encode_vectors(len(vectors), faiss.swig_ptr(vectors), faiss.swig_ptr(cells), faiss.swig_ptr(codes), False)
-        order = np.argsort(cells, kind="stable")
-        cell_nos, starts, counts = np.unique(cells[order], return_index=True, return_counts=True)
-        for cell, first, count in zip(cell_nos.tolist(), starts.tolist(), counts.tolist(), strict=True):
-            members = order[first : first + count]
-            size = lists.list_size(cell)
-            lists.resize(cell, size + count)
-            faiss.rev_swig_ptr(lists.get_ids(cell), size + count)[size:] = rows[members]
-            blocks = lists.get_codes(cell)
-            for offset, member in enumerate(members.tolist(), start=size):
-                packer.pack_1_c(faiss.swig_ptr(codes[member]), offset, blocks)
-        index.ntotal += len(vectors)
+        pack_fast_scan_codes(self._index, cells, vectors, rows)
 
     def remove(self, template_ids: Iterable[int]) -> None:
         with self._lock:
@@ -419,6 +396,33 @@ class AnnIndex:
         return self.search_many(
             query, k=k, exclude_owners=[exclude_owner] if exclude_owner is not None else None, threshold=threshold
         )[0]
+
+
+def pack_fast_scan_codes(index: Any, cells: np.ndarray, vectors: np.ndarray, ids: np.ndarray) -> None:
+    """Each vector's 4-bit code into the given cell of a faiss fast-scan IVF index, under ``ids``.
+
+    faiss's own fast-scan ``add`` assigns the cell itself (one per vector), and ``add_core`` with
+    precomputed cells does not handle packed lists in faiss 1.15.1, so the codes are packed here one
+    by one into the cell's SIMD blocks (~6 us each, checked against faiss's ``add`` in
+    tests/facecheck/test_index.py).
+    """
+    import faiss
+
+    lists = faiss.downcast_InvertedLists(index.invlists)
+    packer = index.get_CodePacker()
+    codes = np.empty((len(vectors), index.code_size), dtype=np.uint8)
+    index.encode_vectors(len(vectors), faiss.swig_ptr(vectors), faiss.swig_ptr(cells), faiss.swig_ptr(codes), False)
+    order = np.argsort(cells, kind="stable")
+    cell_nos, starts, counts = np.unique(cells[order], return_index=True, return_counts=True)
+    for cell, first, count in zip(cell_nos.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        members = order[first : first + count]
+        size = lists.list_size(cell)
+        lists.resize(cell, size + count)
+        faiss.rev_swig_ptr(lists.get_ids(cell), size + count)[size:] = ids[members]
+        blocks = lists.get_codes(cell)
+        for offset, member in enumerate(members.tolist(), start=size):
+            packer.pack_1_c(faiss.swig_ptr(codes[member]), offset, blocks)
+    index.ntotal += len(vectors)
 
 
 def auto_nlist(expected: int) -> int:
