@@ -420,8 +420,11 @@ FACECHECK_RETRY_WINDOW_SECONDS = env.int("FACECHECK_RETRY_WINDOW_SECONDS", defau
 FACECHECK_AGEING_MAX_TEMPLATES = env.int("FACECHECK_AGEING_MAX_TEMPLATES", default=3)
 FACECHECK_DUPLICATE_SCAN_CRON = env.str("FACECHECK_DUPLICATE_SCAN_CRON", default="15 2 * * *")
 # Above FACECHECK_ANN_MIN_TEMPLATES the nightly scan queries the index with the templates created in the
-# last N hours only (0: all; at 10 M all would take ~2 days, docs/benchmarks.md).
+# last N hours only (0: all; at 10 M all takes ~5.7 h, docs/benchmarks.md).
 FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS = env.int("FACECHECK_DUPLICATE_SCAN_WINDOW_HOURS", default=48)
+# Expected strangers flagged per duplicate search: the 1:1 `duplicate` threshold is raised with the gallery
+# size to keep it (0: the 1:1 threshold at any size; docs/facecheck.md, "The duplicate threshold at scale").
+FACECHECK_DUPLICATE_FALSE_MATCHES_PER_SEARCH = env.float("FACECHECK_DUPLICATE_FALSE_MATCHES_PER_SEARCH", default=0.01)
 # 1:N: exact search below this many active templates, the approximate index (faiss IVF with an HNSW
 # cell search, 4-bit fast-scan codes in each template's 2 nearest cells, the best candidates re-scored on
 # 8-bit codes) from it on (0: always exact); every candidate is confirmed on the stored embedding.

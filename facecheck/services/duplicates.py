@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from casework.models import Case
 from casework.services import case_open
 from facecheck import selectors
+from facecheck.engine.matching import duplicate_threshold_for
 from facecheck.engine.pipeline import FaceEngine
 from facecheck.models import DuplicateFinding, FaceTemplate
 from facecheck.services.common import face_engine
@@ -27,26 +28,32 @@ def face_duplicates_check(*, template: FaceTemplate, engine: FaceEngine | None =
     from facecheck.dedup import template_index
 
     engine = engine or face_engine()
-    thresholds = engine.thresholds()
     index = template_index(model_id=template.model_id, dim=template.embedding_dim)
-    matches = index.search(
-        template.vector, k=10, exclude_owner=template.pensioner_id, threshold=thresholds["duplicate"]
-    )
+    threshold = _gallery_threshold(engine, len(index))
+    matches = index.search(template.vector, k=10, exclude_owner=template.pensioner_id, threshold=threshold)
     findings = []
     for match in matches:
         other = FaceTemplate.objects.filter(pk=match.template_id, is_active=True).first()
         if other is None:  # retired since the index was synchronised
             continue
         score = float(template.vector @ other.vector)  # exact, on the stored embeddings (ANN scores are not)
-        if score < thresholds["duplicate"]:
+        if score < threshold:
             continue
-        finding = _duplicate_record(template, other, score)
+        finding = _duplicate_record(template, other, score, threshold)
         if finding is not None:
             findings.append(finding)
     return findings
 
 
-def _duplicate_record(new: FaceTemplate, other: FaceTemplate, score: float) -> DuplicateFinding | None:
+def _gallery_threshold(engine: FaceEngine, gallery_size: int) -> float:
+    """``duplicate`` raised for a search over this many templates (engine.matching.duplicate_threshold_for)."""
+    per_search = float(getattr(settings, "FACECHECK_DUPLICATE_FALSE_MATCHES_PER_SEARCH", 0.0))
+    return duplicate_threshold_for(engine.thresholds(), gallery_size, per_search)
+
+
+def _duplicate_record(
+    new: FaceTemplate, other: FaceTemplate, score: float, threshold: float
+) -> DuplicateFinding | None:
     """Record a pair once; open (or join) a duplicate_face case on the newer template's pensioner."""
     a, b = sorted((new, other), key=lambda t: t.pk)
     finding, created = DuplicateFinding.objects.get_or_create(
@@ -65,6 +72,7 @@ def _duplicate_record(new: FaceTemplate, other: FaceTemplate, score: float) -> D
             "template_id": newer.pk,
             "other_template_id": older.pk,
             "score": round(score, 4),
+            "threshold": round(threshold, 4),
             "model_id": new.model_id,
         },
     )
@@ -87,9 +95,10 @@ def face_duplicates_scan() -> int:
     from facecheck.engine.index import EmbeddingIndex
 
     engine = face_engine()
-    threshold = engine.thresholds()["duplicate"]
     rows = selectors.active_templates_for_index(model_id=engine.model_id)
-    if ann_wanted(rows.count()):
+    total = rows.count()
+    threshold = _gallery_threshold(engine, total)  # each template meets the whole gallery, as at enrolment
+    if ann_wanted(total):
         return _scan_approximate(engine, threshold)
     index = EmbeddingIndex(engine.embedding_dim)
     ids, owners, vectors = [], [], []
@@ -118,7 +127,7 @@ def _record_pair(left_id: int, right_id: int, threshold: float) -> int:
     if score < threshold:
         return 0
     with transaction.atomic():
-        return int(_duplicate_record(left, right, score) is not None)
+        return int(_duplicate_record(left, right, score, threshold) is not None)
 
 
 def _scan_approximate(engine: FaceEngine, threshold: float) -> int:

@@ -212,6 +212,21 @@ def test_enrolling_the_same_face_for_two_pensioners_opens_a_case(engine, lfw):
     assert DuplicateFinding.objects.count() == 1
 
 
+def test_the_duplicate_case_records_the_threshold_it_was_found_at(engine, lfw):
+    services.face_template_enroll(pensioner=PensionerFactory(), image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
+    services.face_template_enroll(pensioner=PensionerFactory(), image=_photo("Colin_Powell_0198.jpg"), enrolled_by=None)
+    details = Case.objects.get(category="duplicate_face").details["reports"][0]
+    assert details["threshold"] == engine.thresholds()["duplicate"] <= details["score"]
+
+
+def test_a_tighter_false_match_budget_raises_the_duplicate_threshold(engine, lfw, settings):
+    # 1e-12 expected strangers per search: the threshold for even a one-template gallery is above 0.95
+    settings.FACECHECK_DUPLICATE_FALSE_MATCHES_PER_SEARCH = 1e-12
+    services.face_template_enroll(pensioner=PensionerFactory(), image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
+    services.face_template_enroll(pensioner=PensionerFactory(), image=_photo("Colin_Powell_0198.jpg"), enrolled_by=None)
+    assert not Case.objects.filter(category="duplicate_face").exists()
+
+
 def test_different_faces_open_no_duplicate_case(engine, lfw):
     services.face_template_enroll(pensioner=PensionerFactory(), image=_photo("Colin_Powell_0001.jpg"), enrolled_by=None)
     other = next((LFW / "images" / "Aaron_Sorkin").glob("*.jpg")).read_bytes()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facecheck.engine.matching import ACCEPT, REVIEW, decide, score_pair
+from facecheck.engine.matching import ACCEPT, REVIEW, decide, duplicate_threshold_for, score_pair
 
 FUSED = {"accept": 0.45, "reject": 0.36, "replay": 0.95, "duplicate": 0.65, "fusion_low": 0.36, "fusion_high": 0.55}
 PRIMARY_ONLY = {"accept": 0.47, "reject": 0.36, "replay": 0.95, "duplicate": 0.65}
@@ -49,3 +49,27 @@ def test_template_without_fusion_embedding_certifies_only_at_the_primary_only_ac
 def test_template_without_fusion_embedding_never_certifies_without_a_primary_only_accept():
     score = score_pair(0.90, thresholds=ALWAYS, fusion=None)
     assert score.score < ALWAYS["accept"] and decide(score, ALWAYS).outcome == REVIEW
+
+
+# -- the duplicate threshold for a gallery ----------------------------------------------------------
+IMPOSTORS = {"duplicate": 0.62, "z_primary_mean": 0.06, "z_primary_sd": 0.13}
+
+
+def test_a_small_gallery_keeps_the_calibrated_duplicate_threshold():
+    assert duplicate_threshold_for(IMPOSTORS, 100, 0.01) == 0.62
+
+
+def test_the_duplicate_threshold_rises_with_the_gallery():
+    ten_thousand = duplicate_threshold_for(IMPOSTORS, 10_000, 0.01)
+    ten_million = duplicate_threshold_for(IMPOSTORS, 10_000_000, 0.01)
+    assert 0.62 < ten_thousand < ten_million < 1.0
+    # the Gaussian tail at 1e-6 per pair: mean + 4.753 sd
+    assert abs(ten_thousand - (0.06 + 0.13 * 4.7534)) < 1e-3
+
+
+def test_without_impostor_statistics_the_calibrated_threshold_stays():
+    assert duplicate_threshold_for({"duplicate": 0.62}, 10_000_000, 0.01) == 0.62
+
+
+def test_no_false_match_budget_keeps_the_calibrated_threshold():
+    assert duplicate_threshold_for(IMPOSTORS, 10_000_000, 0.0) == 0.62
