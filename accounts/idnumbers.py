@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+#: GB 11643 (ISO 7064 MOD 11-2): weights of the 17 body digits and the check character of each sum mod 11
+#: (also used by the silent ingestion's Python and SQL checks).
+CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
 # Earliest plausible birth year for a living benefit recipient; anything earlier is a typo.
 _MIN_BIRTH_YEAR = 1890
 
@@ -32,8 +34,8 @@ class ResidentId:
 
 def check_digit(body17: str) -> str:
     """The 18th character for a 17-digit body."""
-    total = sum(int(digit) * weight for digit, weight in zip(body17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    total = sum(int(digit) * weight for digit, weight in zip(body17, CHECK_WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
 
 
 def upgrade_15_to_18(number15: str) -> str:

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from accounts.idnumbers import CHECK_CHARS, CHECK_WEIGHTS
 from silent.models import DataSource, EvidenceEvent, IdNumberMapping, IngestBatch
 from silent.services.matching import (
     id_number_index_sql,
@@ -237,17 +238,16 @@ CREATE TEMP TABLE silent_checked (
 PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
 
 
-#: GB 11643 weights (ISO 7064 MOD 11-2) of the 17 body digits, and the body cut into groups of at
-#: most three digits: each group's weighted digit sum modulo 11 is read from a constant array of
-#: its 10, 100 or 1,000 possible values (six integer lookups per number instead of 17 substrings).
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+#: The 17-digit body cut into groups of at most three digits (GB 11643 weights: ``accounts.idnumbers``):
+#: each group's weighted digit sum modulo 11 is read from a constant array of its 10, 100 or 1,000
+#: possible values (six integer lookups per number instead of 17 substrings).
 _GROUPS = ((0, 2), (2, 5), (5, 8), (8, 11), (11, 14), (14, 17))
 
 
 def _group_table(start: int, end: int) -> str:
-    width = end - start
+    width, weights = end - start, CHECK_WEIGHTS[start:end]
     sums = (
-        sum(int(digit) * weight for digit, weight in zip(f"{value:0{width}d}", _WEIGHTS[start:end], strict=True)) % 11
+        sum(int(digit) * weight for digit, weight in zip(f"{value:0{width}d}", weights, strict=True)) % 11
         for value in range(10**width)
     )
     return "'{" + ",".join(map(str, sums)) + "}'::int[]"
@@ -257,7 +257,7 @@ def _check_digit_sql(body: str) -> str:
     """GB 11643 check character of a 17-digit body given as a bigint ``{body}``, as
     ``accounts.idnumbers.check_digit`` computes it from the digits."""
     groups = (f"({_group_table(a, b)})[(({body} / {10 ** (17 - b)}) %% {10 ** (b - a)})::int + 1]" for a, b in _GROUPS)
-    return f"substr('10X98765432', (({' + '.join(groups)}) %% 11) + 1, 1)"
+    return f"substr('{CHECK_CHARS}', (({' + '.join(groups)}) %% 11) + 1, 1)"
 
 
 def _real_date_sql(y: str, m: str, d: str) -> str:

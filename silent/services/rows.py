@@ -23,7 +23,7 @@ from typing import IO, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from accounts.idnumbers import parse_resident_id
+from accounts.idnumbers import CHECK_CHARS, CHECK_WEIGHTS, parse_resident_id
 from backend.api.errors import ApplicationError
 
 FIELDS = ("record_id", "id_number", "name", "event_date")
@@ -107,8 +107,6 @@ def check_row(line: int, values: dict[str, object] | None, *, today: datetime.da
 
 
 _ID18_RE = re.compile(r"[1-9][0-9]{16}[0-9X]")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 
 
 def _id_number(raw: str, today: datetime.date) -> str | None:
@@ -120,8 +118,8 @@ def _id_number(raw: str, today: datetime.date) -> str | None:
         born = _birth_date(raw[6:14])
         if born is None or born > today or born.year < 1890:
             return None
-        total = sum(map(operator.mul, map(int, raw[:17]), _WEIGHTS))
-        return raw if _CHECK[total % 11] == raw[17] else None
+        total = sum(map(operator.mul, map(int, raw[:17]), CHECK_WEIGHTS))
+        return raw if CHECK_CHARS[total % 11] == raw[17] else None
     try:
         return parse_resident_id(raw, today=today).number
     except ValidationError:
