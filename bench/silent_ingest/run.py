@@ -288,7 +288,8 @@ def raw_copy(path: Path) -> float:
     return wall
 
 
-def _cpu_seconds(pid: int, *, children: bool = False) -> float:
+def process_cpu(pid: int, *, children: bool = False) -> float:
+    """User + system CPU seconds of a local process so far (with ``children``: plus its reaped children)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -302,7 +303,7 @@ def server_cpu(postmaster: int) -> float:
     the backends it has reaped (0 when the server is not local, whose figures are then not shown)."""
     if not postmaster:
         return 0.0
-    total = _cpu_seconds(postmaster, children=True)
+    total = process_cpu(postmaster, children=True)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -310,17 +311,18 @@ def server_cpu(postmaster: int) -> float:
             except (OSError, IndexError, ValueError):
                 continue
             if parent == postmaster:
-                total += _cpu_seconds(int(entry.name))
+                total += process_cpu(int(entry.name))
     return total
 
 
 def postmaster_pid() -> int:
+    """The parent of this connection's backend, read while the backend is alive (it exits on close)."""
     with psycopg.connect(URL) as conn:
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    try:
-        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return 0
+        try:
+            return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return 0
 
 
 def server_settings() -> None:

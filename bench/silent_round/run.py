@@ -67,15 +67,6 @@ def _first(row: tuple[Any, ...] | None) -> Any:
     return row[0]
 
 
-def _process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a local process so far (PostgreSQL backends of the bench database)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def manage(server: str, db: str, *args: str) -> tuple[float, int, str, str]:
     """Run ``manage.py``; (wall seconds, peak RSS of that process in MiB, stdout, stderr). Its CPU
     seconds (user + system) go to ``CPU["last"]``."""
@@ -93,7 +84,7 @@ def manage(server: str, db: str, *args: str) -> tuple[float, int, str, str]:
                 for (backend,) in monitor.execute(
                     "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db]
                 ).fetchall():
-                    backends[backend] = max(backends.get(backend, 0.0), _process_cpu(backend))
+                    backends[backend] = max(backends.get(backend, 0.0), _INGEST.process_cpu(backend))
                 time.sleep(0.2)
         wall = time.perf_counter() - start
         CPU["last"] = usage.ru_utime + usage.ru_stime
